@@ -1,0 +1,103 @@
+"""Game sessions: create, list the live ones, show one.
+
+The edge writes ``SessionOpened`` to the session's log and answers once the worker's
+view shows the session, so a client can use the session the moment it gets the 201.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from app.deps import Bus, CurrentAgent, Engine, Settings
+from app.errors import ApiError, session_not_found
+from schemas.records import SessionOpened
+
+router = APIRouter(prefix="/api/games/{slug}/sessions", tags=["sessions"])
+
+MAX_SEED = 2**63 - 1
+
+
+class SessionCreate(BaseModel):
+    mode: Literal["api", "practice"] = "api"
+    seed: int | None = Field(default=None, ge=0, le=MAX_SEED)
+    spectatorsMax: int | None = Field(default=None, ge=0)
+
+
+def _iso(ms: int | None) -> str | None:
+    if ms is None:
+        return None
+    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def session_public(view: dict[str, Any]) -> dict[str, Any]:
+    """The contract's session object, from a SessionView record."""
+    current, maximum = view["spectatorsCurrent"], view["spectatorsMax"]
+    body = {
+        "sessionId": view["sessionId"],
+        "game": view["game"],
+        "mode": view["mode"],
+        "status": view["status"],
+        "player": {"id": view["playerId"], "name": view["playerName"]},
+        "createdAt": _iso(view["createdAtMs"]),
+        "startedAt": _iso(view["startedAtMs"]),
+        "tick": view["tick"],
+        "score": view["score"],
+        "spectatorsCurrent": current,
+        "spectatorsMax": maximum,
+        "joinable": view["status"] == "live" and view["mode"] == "api" and current < maximum,
+    }
+    if view["result"] is not None:
+        body["result"] = view["result"]
+    return body
+
+
+@router.post("", status_code=201)
+async def create_session(
+    slug: str, body: SessionCreate, engine: Engine, agent: CurrentAgent, bus: Bus, settings: Settings
+) -> dict[str, Any]:
+    spectators_max = settings.spectators_max_default if body.spectatorsMax is None else body.spectatorsMax
+    if spectators_max > settings.spectators_max_limit:
+        raise ApiError(
+            422, "INVALID_REQUEST", f"spectatorsMax must be at most {settings.spectators_max_limit}"
+        )
+    session_id = "ses_" + secrets.token_hex(10)
+    opened = SessionOpened(
+        game=slug,
+        mode=body.mode,
+        seed=secrets.randbits(63) if body.seed is None else body.seed,
+        playerId=agent.agent_id,
+        playerName=agent.name,
+        spectatorsMax=spectators_max,
+    )
+    await bus.send_command(session_id, engine.engine_version, opened)
+    view = await bus.sessions.wait_for(session_id, lambda _: True, settings.view_wait_s)
+    if view is None:
+        raise ApiError(
+            503,
+            "RUNTIME_UNAVAILABLE",
+            f"session {session_id} was recorded but no worker has opened it yet; retry GET shortly",
+            sessionId=session_id,
+        )
+    return session_public(view)
+
+
+@router.get("/live")
+async def live_sessions(slug: str, engine: Engine, bus: Bus) -> dict[str, Any]:
+    views = [
+        v for v in bus.sessions.values() if v["game"] == slug and v["mode"] == "api" and v["status"] == "live"
+    ]
+    views.sort(key=lambda v: v["createdAtMs"])
+    return {"sessions": [session_public(v) for v in views]}
+
+
+@router.get("/{session_id}")
+async def session_details(slug: str, session_id: str, engine: Engine, bus: Bus) -> dict[str, Any]:
+    view = bus.sessions.get(session_id)
+    if view is None or view["game"] != slug:
+        raise session_not_found(session_id)
+    return session_public(view)

@@ -1,0 +1,86 @@
+"""The edge's connection to Kafka: one producer for commands, the views it reads.
+
+Every command the edge writes carries this process's producer id and a per-session
+sequence, so a record the producer retried is recognised by the worker's fold.
+The producer id includes a random boot id: sequences restart at 1 after a restart.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections import defaultdict
+
+from aiokafka import AIOKafkaProducer
+
+from app.views import MaterializedView
+from schemas.codec import Codec
+from schemas.records import CommandBody, SessionCommand, encode_command
+from schemas.topics import IDENTITY_AGENTS, SESSION_COMMANDS, SESSIONS_VIEW, SPECTATORS_VIEW, view_topic
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class EdgeBus:
+    def __init__(self, bootstrap: str, app_id: str, edge_id: str, partitions: int) -> None:
+        self.codec = Codec()
+        self.producer_id = f"{edge_id}:{secrets.token_hex(4)}"
+        self._bootstrap = bootstrap
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap,
+            acks="all",
+            enable_idempotence=True,
+            client_id=self.producer_id,
+            linger_ms=0,
+        )
+        self._seq: defaultdict[str, int] = defaultdict(int)
+        sessions = view_topic(app_id, SESSIONS_VIEW)
+        spectators = view_topic(app_id, SPECTATORS_VIEW)
+        self.sessions = MaterializedView(bootstrap, sessions.name, sessions.value_schema, self.codec, partitions)
+        self.spectators = MaterializedView(bootstrap, spectators.name, spectators.value_schema, self.codec, partitions)
+        self.agents = MaterializedView(
+            bootstrap, IDENTITY_AGENTS.name, IDENTITY_AGENTS.value_schema, self.codec, partitions
+        )
+        self.views = (self.sessions, self.spectators, self.agents)
+
+    async def start(self) -> None:
+        await self._producer.start()
+        for view in self.views:
+            await view.start()
+
+    async def stop(self) -> None:
+        for view in self.views:
+            await view.stop()
+        await self._producer.stop()
+
+    @property
+    def caught_up(self) -> bool:
+        return all(view.caught_up.is_set() for view in self.views)
+
+    async def reachable(self) -> bool:
+        """Whether the cluster answers a metadata request now."""
+        try:
+            await self._producer.client.fetch_all_metadata()
+        except Exception:  # noqa: BLE001 - any failure means "not reachable" to a probe
+            return False
+        return True
+
+    async def send_command(self, session_id: str, engine_version: int, body: CommandBody) -> None:
+        """Append a command to the session's log and wait for Kafka to acknowledge it."""
+        self._seq[session_id] += 1
+        command = SessionCommand(
+            sessionId=session_id,
+            engineVersion=engine_version,
+            producerId=self.producer_id,
+            seq=self._seq[session_id],
+            atMs=now_ms(),
+            body=body,
+        )
+        await self._producer.send_and_wait(
+            SESSION_COMMANDS.name, encode_command(self.codec, command), key=session_id.encode()
+        )
+
+    async def publish(self, topic: str, schema: str, key: str, datum: dict) -> None:
+        await self._producer.send_and_wait(topic, self.codec.encode(schema, datum), key=key.encode())

@@ -1,0 +1,63 @@
+"""Errors the HTTP API answers with, and how they are rendered.
+
+Every error body is ``{"code": "SCREAMING_SNAKE", "message": "..."}`` plus the extra
+fields a code names (DESIGN.md §3). Handlers raise ``ApiError``; request validation
+failures become 422 ``INVALID_REQUEST``; nothing a client sends is answered with 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.extra = extra
+
+    def body(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, **self.extra}
+
+
+def game_not_found(slug: str) -> ApiError:
+    return ApiError(404, "GAME_NOT_FOUND", f"no game {slug!r}")
+
+
+def session_not_found(session_id: str) -> ApiError:
+    return ApiError(404, "SESSION_NOT_FOUND", f"no session {session_id!r}")
+
+
+def unauthenticated(message: str = "a valid API key or access session is required") -> ApiError:
+    return ApiError(401, "UNAUTHENTICATED", message)
+
+
+# Codes for statuses the framework itself produces (unknown route, wrong method).
+_STATUS_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def on_api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(exc.body(), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {"loc": [str(part) for part in err.get("loc", ())], "msg": err.get("msg", "")}
+            for err in exc.errors()
+        ]
+        body = {"code": "INVALID_REQUEST", "message": "the request is not valid", "errors": problems}
+        return JSONResponse(body, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _STATUS_CODES.get(exc.status_code, "HTTP_ERROR")
+        return JSONResponse({"code": code, "message": str(exc.detail)}, status_code=exc.status_code)

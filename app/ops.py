@@ -1,0 +1,32 @@
+"""Operational endpoints: liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from app.deps import Bus
+
+router = APIRouter(tags=["ops"])
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(bus: Bus) -> JSONResponse:
+    kafka = await bus.reachable()
+    views = {view.topic: view.caught_up.is_set() for view in bus.views}
+    ready = kafka and all(views.values())
+    body = {"status": "ready" if ready else "not ready", "kafka": kafka, "views": views}
+    return JSONResponse(body, status_code=200 if ready else 503)
+
+
+@router.get("/metrics")
+async def metrics(request: Request, bus: Bus) -> Response:
+    edge_metrics = request.app.state.metrics
+    edge_metrics.views_caught_up.set(1 if bus.caught_up else 0)
+    return Response(generate_latest(edge_metrics.registry), media_type=CONTENT_TYPE_LATEST)

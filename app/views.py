@@ -1,0 +1,138 @@
+"""A compacted topic materialised in the edge's memory: the edge's read model.
+
+The edge never calls a worker synchronously: it reads every partition of a view's
+changelog from the beginning, keeps the newest value per key, and keeps following.
+``caught_up`` is set once it has read up to the end offsets seen at start (this is
+what /readyz reports). ``wait_for`` lets a write wait for the worker's view of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from schemas.codec import Codec, CodecError
+
+log = logging.getLogger(__name__)
+
+
+class MaterializedView:
+    def __init__(self, bootstrap: str, topic: str, schema: str, codec: Codec, partitions: int) -> None:
+        self.topic = topic
+        self._partitions = partitions
+        self._bootstrap = bootstrap
+        self._schema = schema
+        self._codec = codec
+        self._values: dict[str, dict[str, Any]] = {}
+        self._waiters: dict[str, list[tuple[Callable[[dict], bool], asyncio.Future]]] = {}
+        self._listeners: list[Callable[[str, dict], None]] = []
+        self.caught_up = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self._consumer: AIOKafkaConsumer | None = None
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        return self._values.get(key)
+
+    def values(self) -> list[dict[str, Any]]:
+        return list(self._values.values())
+
+    def subscribe(self, listener: Callable[[str, dict], None]) -> None:
+        """Call ``listener(key, value)`` on every update from now on."""
+        self._listeners.append(listener)
+
+    async def wait_for(self, key: str, predicate: Callable[[dict], bool], timeout: float) -> dict | None:
+        """The value of ``key`` once ``predicate`` holds for it, or None on timeout."""
+        current = self._values.get(key)
+        if current is not None and predicate(current):
+            return current
+        future: asyncio.Future = asyncio.get_running_loop().create_future()
+        self._waiters.setdefault(key, []).append((predicate, future))
+        try:
+            return await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            return None
+        finally:
+            waiters = self._waiters.get(key, [])
+            if (predicate, future) in waiters:
+                waiters.remove((predicate, future))
+            if not waiters:
+                self._waiters.pop(key, None)
+
+    async def start(self) -> None:
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._bootstrap,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            client_id=f"view-{self.topic}",
+        )
+        await self._consumer.start()
+        self._task = asyncio.create_task(self._run(), name=f"view:{self.topic}")
+        self._task.add_done_callback(self._on_done)
+
+    def _on_done(self, task: asyncio.Task) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            # The edge cannot serve a view it no longer follows: say so loudly;
+            # /readyz reports the view as not caught up from here on.
+            self.caught_up.clear()
+            log.error("view %s stopped following its topic", self.topic, exc_info=task.exception())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        if self._consumer is not None:
+            await self._consumer.stop()
+
+    async def _assign_all(self) -> dict[TopicPartition, int]:
+        consumer = self._consumer
+        assert consumer is not None
+        # Every topic of the product has the configured partition count (checked by
+        # `ensure_topics`), so the view assigns them without a metadata round trip.
+        tps = [TopicPartition(self.topic, p) for p in range(self._partitions)]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        return await consumer.end_offsets(tps)
+
+    async def _run(self) -> None:
+        consumer = self._consumer
+        assert consumer is not None
+        targets = await self._assign_all()
+        pending = {tp for tp, end in targets.items() if end > 0}
+        if not pending:
+            self.caught_up.set()
+        while True:
+            batches = await consumer.getmany(timeout_ms=500)
+            for tp, records in batches.items():
+                for record in records:
+                    self._apply(record.key, record.value)
+                if tp in pending and consumer.highwater(tp) is not None:
+                    if await consumer.position(tp) >= targets[tp]:
+                        pending.discard(tp)
+            if not pending and not self.caught_up.is_set():
+                self.caught_up.set()
+
+    def _apply(self, raw_key: bytes | None, raw_value: bytes | None) -> None:
+        if raw_key is None:
+            return
+        key = raw_key.decode()
+        if raw_value is None:  # tombstone
+            self._values.pop(key, None)
+            return
+        try:
+            value = self._codec.decode(self._schema, raw_value)
+        except CodecError as exc:
+            log.error("skipping unreadable %s record for %s: %s", self.topic, key, exc)
+            return
+        self._values[key] = value
+        for listener in self._listeners:
+            listener(key, value)
+        for predicate, future in list(self._waiters.get(key, ())):
+            if not future.done() and predicate(value):
+                future.set_result(value)

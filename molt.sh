@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Entry point on a fresh machine: sets up what the project needs, then runs `molt`.
+#   ./molt.sh up     run the product (Kafka, worker, edge, demo bots) until Ctrl-C
+#   ./molt.sh test   run the whole test suite
+# Set-up is idempotent and quick once done: a virtualenv in .venv with the project
+# installed, and Java + Maven for the local Kafka (from Debian's packages if missing).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+need_debian_packages=()
+command -v java >/dev/null || need_debian_packages+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null || need_debian_packages+=(maven)
+if [ ${#need_debian_packages[@]} -gt 0 ]; then
+  echo "setup: installing ${need_debian_packages[*]} from Debian's packages" >&2
+  apt-get update -qq && apt-get install -y -qq "${need_debian_packages[@]}" >/dev/null
+fi
+
+python=${PYTHON:-python3}
+stamp=.venv/.installed
+if [ ! -x .venv/bin/molt ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "setup: installing the project into .venv" >&2
+  "$python" -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
+  touch "$stamp"
+fi
+exec .venv/bin/molt "$@"

@@ -1,0 +1,25 @@
+"""``molt edge``: one edge process (HTTP API and WebSockets) under uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from molt.settings import EdgeSettings, KafkaSettings, TopicSettings
+from molt.topics import ensure_topics
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("edge", help="run an edge (HTTP API and WebSockets)")
+    parser.set_defaults(func=run)
+
+
+def run(_: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.main import create_app
+
+    kafka, edge, topics = KafkaSettings(), EdgeSettings(), TopicSettings()
+    asyncio.run(ensure_topics(kafka.bootstrap_servers, topics, edge.app_id))
+    uvicorn.run(create_app(edge, kafka, topics), host=edge.host, port=edge.port, log_level="info")
+    return 0

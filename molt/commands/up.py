@@ -1,0 +1,85 @@
+"""``molt up``: the whole product on this machine, until Ctrl-C.
+
+Starts local Kafka (unless ``MOLT_KAFKA_BOOTSTRAP`` names a cluster), creates the
+topics, then one worker and one edge as child processes, waits until both are ready,
+prints the URL and where each log is, and on Ctrl-C (or a child dying) stops
+everything it started. Kafka's data survives between runs; its log goes to the run
+folder with the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import time
+from pathlib import Path
+
+from molt.localkafka import LocalKafka
+from molt.processes import ManagedProcess, ProcessFailed, molt_argv
+from molt.settings import REPO_ROOT, EdgeSettings, KafkaSettings, TopicSettings, WorkerSettings
+from molt.topics import ensure_topics
+
+READY_TIMEOUT_S = 120.0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("up", help="run Kafka, a worker and an edge until Ctrl-C")
+    parser.add_argument("--run-dir", type=Path, default=None, help="folder for this run's logs")
+    parser.set_defaults(func=run)
+
+
+def _run_dir(requested: Path | None) -> Path:
+    path = requested or REPO_ROOT / "var" / "run" / time.strftime("%Y%m%d-%H%M%S")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def run(args: argparse.Namespace) -> int:
+    run_dir = _run_dir(args.run_dir)
+    kafka_settings = KafkaSettings()
+    if not kafka_settings.is_external:
+        kafka_settings = kafka_settings.model_copy(update={"log_dir": run_dir})
+    kafka = LocalKafka(kafka_settings, report=print)
+    edge, worker = EdgeSettings(), WorkerSettings()
+    children: list[ManagedProcess] = []
+    stop_requested = False
+
+    def request_stop(*_: object) -> None:
+        nonlocal stop_requested
+        stop_requested = True
+
+    previous = signal.signal(signal.SIGTERM, request_stop)
+    try:
+        bootstrap = kafka.start()
+        print(f"kafka     {bootstrap}  log {kafka.log_path}")
+        asyncio.run(ensure_topics(bootstrap, TopicSettings(), worker.app_id))
+        env = {"MOLT_KAFKA_BOOTSTRAP": bootstrap}
+        children.append(ManagedProcess("worker", molt_argv("worker"), run_dir / "worker.log", env).start())
+        children.append(ManagedProcess("edge", molt_argv("edge"), run_dir / "edge.log", env).start())
+        worker_url = f"http://{worker.web_host}:{worker.web_port}/readyz/"
+        edge_url = f"http://{edge.host}:{edge.port}"
+        children[0].wait_http_ok(worker_url, READY_TIMEOUT_S)
+        children[1].wait_http_ok(f"{edge_url}/readyz", READY_TIMEOUT_S)
+        for child in children:
+            print(f"{child.name:<9} pid {child.pid}  log {child.log_path}")
+        print(f"\nMoltStation Live is up: {edge_url}  (API docs {edge_url}/docs)")
+        print("Ctrl-C stops everything.")
+        while not stop_requested:
+            for child in children:
+                child.check_alive()
+            time.sleep(0.5)  # supervising children: nothing to await across processes
+    except KeyboardInterrupt:
+        pass
+    except ProcessFailed as exc:
+        print(f"\n{exc}")
+        return 1
+    finally:
+        print("\nstopping…")
+        for child in reversed(children):
+            child.stop()
+        if not kafka_settings.is_external:
+            kafka.stop()
+        signal.signal(signal.SIGTERM, previous)
+        print("stopped.")
+    return 0

@@ -1,0 +1,28 @@
+"""``molt worker``: one Faust worker process of the session runtime."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from molt.settings import KafkaSettings, TopicSettings, WorkerSettings
+from molt.topics import ensure_topics
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("worker", help="run a worker (Faust agents, tables, ticks)")
+    parser.set_defaults(func=run)
+
+
+def run(_: argparse.Namespace) -> int:
+    # Imported here: loading Faust is slow and only the worker needs it.
+    import faust
+
+    from streams.app import create_app
+
+    kafka, topics, worker = KafkaSettings(), TopicSettings(), WorkerSettings()
+    asyncio.run(ensure_topics(kafka.bootstrap_servers, topics, worker.app_id))
+    worker.worker_data_dir.mkdir(parents=True, exist_ok=True)
+    app = create_app(worker, kafka, topics)
+    faust.Worker(app, loglevel=worker.log_level, quiet=True).execute_from_commandline()
+    return 0

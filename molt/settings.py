@@ -1,0 +1,84 @@
+"""Settings for every process kind, read from the environment (prefix ``MOLT_``).
+
+One class per process kind, built by the caller and passed into factories
+(``create_app(settings)``, ``create_worker(settings)``); nothing here runs at import
+time. Secrets have a development default only while ``MOLT_ENV=development``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class KafkaSettings(BaseSettings):
+    """Where Kafka is, and how the local single-node cluster is laid out."""
+
+    model_config = SettingsConfigDict(env_prefix="MOLT_KAFKA_", extra="ignore")
+
+    # When set, everything uses this cluster and nothing local is started.
+    bootstrap: str | None = None
+    version: str = "4.4.0"
+    host: str = "127.0.0.1"
+    port: int = 9092
+    controller_port: int = 9093
+    cache_dir: Path = REPO_ROOT / ".cache" / "kafka"
+    data_dir: Path = REPO_ROOT / "var" / "kafka" / "data"
+    log_dir: Path = REPO_ROOT / "var" / "kafka" / "logs"
+    start_timeout_s: float = 90.0
+
+    @property
+    def is_external(self) -> bool:
+        return self.bootstrap is not None
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return self.bootstrap or f"{self.host}:{self.port}"
+
+
+class TopicSettings(BaseSettings):
+    """Topic names and the partition count shared by every co-partitioned topic."""
+
+    model_config = SettingsConfigDict(env_prefix="MOLT_TOPICS_", extra="ignore")
+
+    partitions: int = Field(default=8, ge=1, le=1024)
+    replication_factor: int = Field(default=1, ge=1)
+
+
+class WorkerSettings(BaseSettings):
+    """One Faust worker process: the authoritative runtime of its partitions."""
+
+    model_config = SettingsConfigDict(env_prefix="MOLT_WORKER_", extra="ignore")
+
+    # Every worker of one deployment shares the app id: it names the consumer group
+    # and the changelog topics the edge reads the views from.
+    app_id: str = "molt"
+    worker_id: str = "worker-1"
+    data_dir: Path = REPO_ROOT / "var" / "worker"
+    log_level: str = "info"
+    # The worker's own HTTP port, for /readyz (partitions assigned, tables recovered).
+    web_host: str = "127.0.0.1"
+    web_port: int = 6066
+
+    @property
+    def worker_data_dir(self) -> Path:
+        return self.data_dir / self.worker_id
+
+
+class EdgeSettings(BaseSettings):
+    """One edge process: HTTP and WebSocket front door, thin and stateless."""
+
+    model_config = SettingsConfigDict(env_prefix="MOLT_EDGE_", extra="ignore")
+
+    edge_id: str = "edge-1"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    app_id: str = WorkerSettings.model_fields["app_id"].default
+    spectators_max_default: int = Field(default=50, ge=1)
+    spectators_max_limit: int = Field(default=10_000, ge=1)
+    # How long a write waits for the worker's view to show it before answering 503.
+    view_wait_s: float = Field(default=10.0, gt=0)

@@ -1,0 +1,154 @@
+"""Typed records of session.commands, and their mapping to and from Avro datums.
+
+Command bodies are frozen dataclasses named in the past tense, one per Avro record
+type, so the worker's fold can ``match`` on them. ``SessionCommand`` is the envelope
+every record on the topic carries: the session, the engine version, and the
+producer's identity and per-session sequence that make a redelivery detectable.
+
+Records the worker writes (frames, results, views) are built in Avro shape directly
+(plain dicts) because they are produced on the hot path and never matched on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Literal
+
+from schemas.codec import NAMESPACE, Codec
+
+Mode = Literal["api", "practice"]
+Flow = Literal["authenticated", "public"]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionOpened:
+    game: str
+    mode: Mode
+    seed: int
+    playerId: str
+    playerName: str
+    spectatorsMax: int
+
+
+@dataclass(frozen=True, slots=True)
+class PlayerConnected:
+    connectionId: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlayerDisconnected:
+    connectionId: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class InputReceived:
+    inputSeq: int
+    action: str
+    connectionId: str
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    partition: int
+    tickNo: int
+    scheduledAtUs: int
+
+
+@dataclass(frozen=True, slots=True)
+class SeatRequested:
+    requestId: str
+    viewerId: str
+    flow: Flow
+
+
+@dataclass(frozen=True, slots=True)
+class SeatOccupied:
+    leaseId: str
+    connectionId: str
+
+
+@dataclass(frozen=True, slots=True)
+class SeatRenewed:
+    leaseId: str
+
+
+@dataclass(frozen=True, slots=True)
+class SeatReleased:
+    leaseId: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotTriggered:
+    requestId: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionAbandoned:
+    reason: str
+
+
+CommandBody = (
+    SessionOpened
+    | PlayerConnected
+    | PlayerDisconnected
+    | InputReceived
+    | Tick
+    | SeatRequested
+    | SeatOccupied
+    | SeatRenewed
+    | SeatReleased
+    | SnapshotTriggered
+    | SessionAbandoned
+)
+
+BODY_TYPES: dict[str, type] = {
+    f"{NAMESPACE}.{cls.__name__}": cls for cls in CommandBody.__args__  # type: ignore[attr-defined]
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SessionCommand:
+    """One record of session.commands."""
+
+    sessionId: str
+    engineVersion: int
+    producerId: str
+    seq: int
+    atMs: int
+    body: CommandBody
+
+
+def command_to_datum(command: SessionCommand) -> dict:
+    body = command.body
+    return {
+        "sessionId": command.sessionId,
+        "engineVersion": command.engineVersion,
+        "producerId": command.producerId,
+        "seq": command.seq,
+        "atMs": command.atMs,
+        "body": (f"{NAMESPACE}.{type(body).__name__}", dataclasses.asdict(body)),
+    }
+
+
+def command_from_datum(datum: dict) -> SessionCommand:
+    name, fields = datum["body"]
+    return SessionCommand(
+        sessionId=datum["sessionId"],
+        engineVersion=datum["engineVersion"],
+        producerId=datum["producerId"],
+        seq=datum["seq"],
+        atMs=datum["atMs"],
+        body=BODY_TYPES[name](**fields),
+    )
+
+
+def encode_command(codec: Codec, command: SessionCommand) -> bytes:
+    return codec.encode("SessionCommand", command_to_datum(command))
+
+
+def decode_command(codec: Codec, data: bytes) -> SessionCommand:
+    return command_from_datum(codec.decode("SessionCommand", data))

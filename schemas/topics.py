@@ -1,0 +1,55 @@
+"""The topics of the product, what each holds, and how each is configured.
+
+Every session topic is keyed by sessionId and has the same partition count, so a
+session's commands, frames and results share a partition number (co-partitioned).
+The seat reply topic is keyed by requestId; identity.agents is compacted by agentId.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    value_schema: str
+    config: dict[str, str] = field(default_factory=dict)
+
+
+COMPACTED = {"cleanup.policy": "compact"}
+# Commands, results and outcomes are the product's history: analysts replay them.
+KEEP_FOREVER = {"retention.ms": "-1"}
+# Frames are a live broadcast derived from the commands; a day is plenty.
+ONE_DAY = {"retention.ms": str(24 * 3600 * 1000)}
+
+SESSION_COMMANDS = TopicSpec("session.commands", "SessionCommand", KEEP_FOREVER)
+SESSION_FRAMES = TopicSpec("session.frames", "FrameBatch", ONE_DAY)
+SESSION_RESULTS = TopicSpec("session.results", "RunResult", KEEP_FOREVER)
+SEAT_REPLIES = TopicSpec("session.seat-replies", "SeatDecision", ONE_DAY)
+REWARDS_OUTCOMES = TopicSpec("rewards.outcomes", "RunOutcome", KEEP_FOREVER)
+IDENTITY_AGENTS = TopicSpec("identity.agents", "AgentRegistered", COMPACTED)
+
+ALL_TOPICS = (
+    SESSION_COMMANDS,
+    SESSION_FRAMES,
+    SESSION_RESULTS,
+    SEAT_REPLIES,
+    REWARDS_OUTCOMES,
+    IDENTITY_AGENTS,
+)
+
+
+# Views are Faust tables; the edge reads their changelog topics. Faust names a
+# table's changelog "<app id>-<table>-changelog".
+SESSIONS_VIEW = "sessions"
+SPECTATORS_VIEW = "spectators"
+VIEW_SCHEMAS = {SESSIONS_VIEW: "SessionView", SPECTATORS_VIEW: "SpectatorCount"}
+
+
+def view_topic(app_id: str, table: str) -> TopicSpec:
+    return TopicSpec(f"{app_id}-{table}-changelog", VIEW_SCHEMAS[table], COMPACTED)
+
+
+def all_topics(app_id: str) -> tuple[TopicSpec, ...]:
+    return ALL_TOPICS + tuple(view_topic(app_id, table) for table in VIEW_SCHEMAS)

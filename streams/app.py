@@ -1,0 +1,58 @@
+"""Builds the Faust app of a worker process from settings.
+
+Nothing is built at import time: ``create_app(worker, kafka, topics)`` returns a
+ready app with its topics, tables and agents, so tests and the CLI each build their
+own. Processing is at-least-once; handlers are idempotent (see streams.sessions).
+"""
+
+from __future__ import annotations
+
+import faust
+import faust.web
+
+from molt.settings import KafkaSettings, TopicSettings, WorkerSettings
+from schemas.topics import SESSION_COMMANDS
+
+
+def create_app(worker: WorkerSettings, kafka: KafkaSettings, topics: TopicSettings) -> faust.App:
+    app = faust.App(
+        worker.app_id,
+        broker=f"kafka://{kafka.bootstrap_servers}",
+        store="rocksdb://",
+        datadir=str(worker.worker_data_dir),
+        topic_partitions=topics.partitions,
+        topic_replication_factor=topics.replication_factor,
+        processing_guarantee="at_least_once",
+        web_enabled=True,
+        web_bind=worker.web_host,
+        web_port=worker.web_port,
+        web_host=worker.web_host,
+        # Keys and values are raw bytes: the Avro codec is applied by our own code
+        # so the edge decodes the changelogs with the very same codec.
+        key_serializer="raw",
+        value_serializer="raw",
+        consumer_auto_offset_reset="earliest",
+    )
+    commands = app.topic(
+        SESSION_COMMANDS.name,
+        key_type=bytes,
+        value_type=bytes,
+        partitions=topics.partitions,
+    )
+    # Imported here so that building an app is the only way the agents come to exist.
+    from streams.sessions.agents import install
+
+    install(app, commands, topics)
+    install_readiness(app)
+    return app
+
+
+def install_readiness(app: faust.App) -> None:
+    """``GET /readyz`` on the worker: 200 once it owns partitions and has recovered."""
+
+    @app.page("/readyz/")
+    async def readyz(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
+        assigned = app.assignor.assigned_actives() if app.assignor else set()
+        ready = bool(assigned) and not app.rebalancing and app.tables.recovery.completed.is_set()
+        body = {"ready": ready, "partitions": sorted(tp.partition for tp in assigned)}
+        return web.json(body, status=200 if ready else 503)
