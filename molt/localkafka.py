@@ -1,0 +1,386 @@
+"""A local single-node Kafka (KRaft, combined broker + controller) run by the project itself.
+
+Lifecycle: ``ensure_jars`` (Maven Central, once per version) -> write ``server.properties``
+-> format the storage (once per data dir) -> spawn the JVM -> wait until it answers a
+metadata request -> ``stop``.
+
+Invariants:
+
+* The jars of version V live in ``<cache_dir>/V/lib`` and are complete only while
+  ``<cache_dir>/V/lib.complete`` holds the hash of ``infra/kafka/pom.xml`` they were
+  resolved with; every ``kafka*`` jar there carries version V. Maven reads and writes
+  only ``<cache_dir>/m2``.
+* Kafka owns ``data_dir``. Its run folder (``data_dir``'s parent) holds the generated
+  ``server.properties`` and ``kafka.pid``; the pid file names the running broker and is
+  removed once that broker is gone.
+* The JVM runs in its own session: a Ctrl-C in the terminal never reaches it, so only
+  ``stop`` (or a failed ``start``) ends it, by signalling its process group.
+* ``start`` never leaves a process behind when it raises, KeyboardInterrupt included.
+* With an external cluster (``MOLT_KAFKA_BOOTSTRAP``) nothing is resolved, started or
+  stopped; ``start`` returns that bootstrap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
+
+from molt.settings import REPO_ROOT, KafkaSettings
+
+INFRA_DIR = REPO_ROOT / "infra" / "kafka"
+POM = INFRA_DIR / "pom.xml"
+LOG4J_CONFIG = INFRA_DIR / "log4j2.xml"
+
+# Fixed so a data dir formatted once keeps matching the config we write on every start.
+CLUSTER_ID = "Bf9BpqW1T7K5awHKC2Za8g"
+NODE_ID = 1
+
+# Room for a dev broker without crowding the tests that share a 2-core box.
+JVM_HEAP = ("-Xms256m", "-Xmx1g")
+STOP_GRACE_S = 30.0
+KILL_GRACE_S = 5.0
+POLL_S = 0.25
+LOG_TAIL_LINES = 30
+# The ERROR line and the exception under it.
+ERROR_CONTEXT_LINES = 2
+_ERROR_LINE = re.compile(r"^\[[^]]+\] (ERROR|FATAL) ")
+
+
+class LocalKafkaError(RuntimeError):
+    """The local broker could not be resolved, formatted, started or stopped."""
+
+
+def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
+    """``count`` distinct ports free right now; all are held open together so none repeats."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind((host, 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    return free_ports(1, host)[0]
+
+
+def render_server_properties(settings: KafkaSettings) -> str:
+    """The broker config: one combined node on ``settings.host``, nothing replicated."""
+    host, port, controller_port = settings.host, settings.port, settings.controller_port
+    lines = [
+        "process.roles=broker,controller",
+        f"node.id={NODE_ID}",
+        # A static voter set rather than a formatted one, so changing ports needs no reformat.
+        f"controller.quorum.voters={NODE_ID}@{host}:{controller_port}",
+        f"listeners=PLAINTEXT://{host}:{port},CONTROLLER://{host}:{controller_port}",
+        f"advertised.listeners=PLAINTEXT://{host}:{port}",
+        "controller.listener.names=CONTROLLER",
+        "inter.broker.listener.name=PLAINTEXT",
+        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        f"log.dirs={settings.data_dir}",
+        # One node: every internal topic has a single replica.
+        "offsets.topic.replication.factor=1",
+        "transaction.state.log.replication.factor=1",
+        "transaction.state.log.min.isr=1",
+        "share.coordinator.state.topic.replication.factor=1",
+        "share.coordinator.state.topic.min.isr=1",
+        "min.insync.replicas=1",
+        # The first group join creates these; 50 partitions each only slows that down here.
+        "offsets.topic.num.partitions=1",
+        "transaction.state.log.num.partitions=1",
+        "group.initial.rebalance.delay.ms=0",
+        # The project creates its topics explicitly; a typo must fail, not make a topic.
+        "auto.create.topics.enable=false",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def check_single_kafka_version(lib_dir: Path, version: str) -> None:
+    """Fail unless every Kafka jar in ``lib_dir`` is ``version`` and the broker jar is there."""
+    jars = sorted(p.name for p in lib_dir.glob("kafka*.jar"))
+    found = {name.removesuffix(".jar").rpartition("-")[2] for name in jars}
+    if found != {version} or f"kafka_2.13-{version}.jar" not in jars:
+        raise LocalKafkaError(
+            f"{lib_dir} should hold Kafka {version} only, found: {', '.join(jars) or 'nothing'}"
+        )
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        raise LocalKafkaError(f"{name!r} is not on PATH; the local Kafka needs it")
+    return found
+
+
+def _java() -> str:
+    java_home = os.environ.get("JAVA_HOME")
+    if java_home and (Path(java_home) / "bin" / "java").exists():
+        return str(Path(java_home) / "bin" / "java")
+    return _tool("java")
+
+
+def _log_excerpt(path: Path) -> str:
+    """The first error in the broker's log, which names the cause, and the log's tail."""
+    try:
+        lines = path.read_text(errors="replace").splitlines()
+    except FileNotFoundError:
+        return f"({path} does not exist)"
+    excerpt = f"last lines of {path}:\n" + "\n".join(lines[-LOG_TAIL_LINES:])
+    # A failing broker logs its shutdown after the cause, pushing the cause out of the tail.
+    first_error = next((i for i, line in enumerate(lines) if _ERROR_LINE.match(line)), None)
+    if first_error is None:
+        return excerpt
+    cause = "\n".join(lines[first_error : first_error + ERROR_CONTEXT_LINES])
+    return f"first error:\n{cause}\n{excerpt}"
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs; reaps it first if it is our own exited child."""
+    try:
+        reaped, _ = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        # Not our child: whoever started it reaps it, so existence is enough.
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:  # it exists, under another user
+            pass
+        return True
+    return reaped == 0
+
+
+def _signal_and_wait(pid: int, sig: signal.Signals, grace_s: float) -> bool:
+    """Signal the process group led by ``pid``; True once ``pid`` is gone within ``grace_s``."""
+    try:
+        os.killpg(pid, sig)
+    except ProcessLookupError:
+        pass
+    deadline = time.monotonic() + grace_s
+    while _alive(pid):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(POLL_S / 2)
+    return True
+
+
+def _listening(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
+async def _answers_metadata(bootstrap: str) -> bool:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+    try:
+        await asyncio.wait_for(admin.start(), timeout=5.0)
+        cluster = await asyncio.wait_for(admin.describe_cluster(), timeout=5.0)
+    except (KafkaError, OSError, asyncio.TimeoutError):
+        return False
+    finally:
+        await admin.close()
+    return bool(cluster["brokers"])
+
+
+class LocalKafka:
+    """One local broker, described by ``settings``; several instances may share a jar cache."""
+
+    def __init__(
+        self, settings: KafkaSettings, *, report: Callable[[str], None] = _stderr
+    ) -> None:
+        self.settings = settings
+        self._report = report
+        version_dir = settings.cache_dir / settings.version
+        self.lib_dir = version_dir / "lib"
+        self._lib_marker = version_dir / "lib.complete"
+        run_dir = settings.data_dir.parent
+        self.properties_path = run_dir / "server.properties"
+        self.pid_path = run_dir / "kafka.pid"
+        self.log_path = settings.log_dir / "kafka.out"
+
+    @property
+    def bootstrap(self) -> str:
+        return self.settings.bootstrap_servers
+
+    def __enter__(self) -> LocalKafka:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def ensure_jars(self) -> Path:
+        """The lib folder of ``settings.version``, resolved from Maven Central if incomplete."""
+        pom_hash = hashlib.sha256(POM.read_bytes()).hexdigest()
+        if self._lib_marker.exists() and self._lib_marker.read_text() == pom_hash:
+            return self.lib_dir
+        version = self.settings.version
+        self._report(f"resolving Kafka {version} from Maven Central into {self.lib_dir}…")
+        started = time.monotonic()
+        # Whatever a failed or older run left there must not mix into the new set.
+        shutil.rmtree(self.lib_dir, ignore_errors=True)
+        self._lib_marker.unlink(missing_ok=True)
+        command = [
+            _tool("mvn"), "-q", "-B", "-f", str(POM),
+            f"-Dmaven.repo.local={self.settings.cache_dir / 'm2'}",
+            f"-Dkafka.version={version}",
+            f"-Dlib.dir={self.lib_dir}",
+            "dependency:copy-dependencies",
+        ]  # fmt: skip
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise LocalKafkaError(
+                f"resolving Kafka {version} failed (mvn exit {done.returncode}):\n"
+                f"{done.stdout}{done.stderr}"
+            )
+        check_single_kafka_version(self.lib_dir, version)
+        self._lib_marker.write_text(pom_hash)
+        self._report(f"resolved Kafka {version} in {time.monotonic() - started:.1f} s")
+        return self.lib_dir
+
+    def pid(self) -> int | None:
+        """The pid of this broker while it runs, else None (a stale pid file is ignored)."""
+        try:
+            pid = int(self.pid_path.read_text())
+        except (FileNotFoundError, ValueError):
+            return None
+        return pid if _alive(pid) and self._is_ours(pid) else None
+
+    def is_running(self) -> bool:
+        return self.pid() is not None
+
+    def start(self) -> str:
+        """Start the broker unless it runs already; returns the bootstrap servers.
+
+        Blocks until the broker is ready; from async code call it via ``asyncio.to_thread``.
+        """
+        if self.settings.is_external or self.is_running():
+            return self.bootstrap
+        s = self.settings
+        for port in (s.port, s.controller_port):
+            if _listening(s.host, port):
+                raise LocalKafkaError(f"{s.host}:{port} is already in use by another process")
+        lib_dir = self.ensure_jars()
+        self.properties_path.parent.mkdir(parents=True, exist_ok=True)
+        self.properties_path.write_text(render_server_properties(s))
+        self._format(lib_dir)
+        pid = self._spawn(lib_dir)
+        try:
+            self.pid_path.write_text(f"{pid}\n")
+            self._wait_ready(pid)
+        except BaseException:
+            self._end(pid)
+            raise
+        return self.bootstrap
+
+    def stop(self) -> bool:
+        """Stop the broker; True if one was running."""
+        if self.settings.is_external:
+            return False
+        pid = self.pid()
+        if pid is not None:
+            self._end(pid)
+        self.pid_path.unlink(missing_ok=True)
+        return pid is not None
+
+    def _java_command(self, lib_dir: Path, main_class: str, *args: str) -> list[str]:
+        return [
+            _java(), *JVM_HEAP,
+            "-Djava.awt.headless=true",
+            f"-Dlog4j2.configurationFile={LOG4J_CONFIG}",
+            f"-XX:ErrorFile={self.settings.log_dir / 'hs_err_pid%p.log'}",
+            "-cp", f"{lib_dir}/*",
+            main_class, *args,
+        ]  # fmt: skip
+
+    def _format(self, lib_dir: Path) -> None:
+        if (self.settings.data_dir / "meta.properties").exists():
+            return
+        command = self._java_command(
+            lib_dir, "kafka.tools.StorageTool",
+            "format", "--cluster-id", CLUSTER_ID, "--config", str(self.properties_path),
+        )  # fmt: skip
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise LocalKafkaError(
+                f"formatting {self.settings.data_dir} failed (exit {done.returncode}):\n"
+                f"{done.stdout}{done.stderr}"
+            )
+
+    def _spawn(self, lib_dir: Path) -> int:
+        """Start the JVM detached from our terminal, its output going to ``log_path``."""
+        self.settings.log_dir.mkdir(parents=True, exist_ok=True)
+        command = self._java_command(lib_dir, "kafka.Kafka", str(self.properties_path))
+        # posix_spawn rather than Popen: the broker outlives this object (``molt kafka
+        # start`` exits at once), and a Popen dropped while its child runs warns.
+        return os.posix_spawn(
+            command[0],
+            command,
+            os.environ,
+            file_actions=[
+                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                (os.POSIX_SPAWN_OPEN, 1, str(self.log_path),
+                 os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644),
+                (os.POSIX_SPAWN_DUP2, 1, 2),
+            ],
+            setsid=True,
+        )  # fmt: skip
+
+    def _wait_ready(self, pid: int) -> None:
+        s = self.settings
+        deadline = time.monotonic() + s.start_timeout_s
+        while time.monotonic() < deadline:
+            if not _alive(pid):
+                raise LocalKafkaError(
+                    f"Kafka exited while starting; {_log_excerpt(self.log_path)}"
+                )
+            if _listening(s.host, s.port) and asyncio.run(_answers_metadata(self.bootstrap)):
+                return
+            time.sleep(POLL_S)
+        raise LocalKafkaError(
+            f"Kafka did not answer on {self.bootstrap} within {s.start_timeout_s:g} s; "
+            f"{_log_excerpt(self.log_path)}"
+        )
+
+    def _end(self, pid: int) -> None:
+        """SIGTERM the broker's process group, SIGKILL it if it lingers, wait until gone."""
+        for sig, grace_s in ((signal.SIGTERM, STOP_GRACE_S), (signal.SIGKILL, KILL_GRACE_S)):
+            if _signal_and_wait(pid, sig, grace_s):
+                self.pid_path.unlink(missing_ok=True)
+                return
+        raise LocalKafkaError(f"Kafka (pid {pid}) survived SIGKILL")
+
+    def _is_ours(self, pid: int) -> bool:
+        """Guards against a reused pid: the process must run with our properties file."""
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except FileNotFoundError:
+            return not Path("/proc").exists()
+        return str(self.properties_path).encode() in cmdline.split(b"\0")

@@ -1,0 +1,77 @@
+"""``molt up`` brings the product up with its own Kafka, and Ctrl-C stops all of it."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from molt.localkafka import free_ports
+from molt.processes import molt_argv
+
+pytestmark = pytest.mark.integration
+
+UP_TIMEOUT_S = 180
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is gone for every purpose but the process table.
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split()[2] != "Z"
+
+
+def test_up_serves_and_ctrl_c_stops_everything(tmp_path: Path) -> None:
+    kafka_port, controller_port, worker_port, edge_port = free_ports(4)
+    env = {k: v for k, v in os.environ.items() if k != "MOLT_KAFKA_BOOTSTRAP"}
+    env.update(
+        MOLT_KAFKA_PORT=str(kafka_port),
+        MOLT_KAFKA_CONTROLLER_PORT=str(controller_port),
+        MOLT_KAFKA_DATA_DIR=str(tmp_path / "kafka" / "data"),
+        MOLT_WORKER_DATA_DIR=str(tmp_path / "workers"),
+        MOLT_WORKER_WEB_PORT=str(worker_port),
+        MOLT_EDGE_PORT=str(edge_port),
+        MOLT_TOPICS_PARTITIONS="2",
+    )
+    up = subprocess.Popen(
+        [*molt_argv("up"), "--run-dir", str(tmp_path / "run")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    try:
+        assert up.stdout is not None
+        for line in up.stdout:  # ends when `molt up` exits; the test timeout bounds it
+            lines.append(line)
+            if "MoltStation Live is up" in line:
+                break
+        output = "".join(lines)
+        assert "MoltStation Live is up" in output, output
+        url = re.search(r"is up: (http://\S+)", output).group(1)
+        pids = [int(p) for p in re.findall(r"pid (\d+)", output)]
+        assert len(pids) == 3, output  # kafka, worker, edge
+        assert url == f"http://127.0.0.1:{edge_port}"
+        assert httpx.get(f"{url}/healthz").status_code == 200
+        assert httpx.get(f"{url}/readyz").status_code == 200
+        assert {"worker.log", "edge.log", "kafka.out"} <= {p.name for p in (tmp_path / "run").iterdir()}
+
+        up.send_signal(signal.SIGINT)  # what Ctrl-C in the terminal sends
+        rest, _ = up.communicate(timeout=UP_TIMEOUT_S)
+    finally:
+        if up.poll() is None:
+            up.kill()
+            up.wait()
+    assert up.returncode == 0, rest
+    assert "stopped." in rest
+    assert [pid for pid in pids if pid_alive(pid)] == []
