@@ -19,6 +19,7 @@ SUBCOMMAND_MODULES = (
     "molt.commands.up",
     "molt.commands.test",
     "molt.commands.bench",
+    "molt.commands.schemas",
 )
 
 

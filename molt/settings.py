@@ -63,6 +63,9 @@ class WorkerSettings(BaseSettings):
     # The worker's own HTTP port, for /readyz (partitions assigned, tables recovered).
     web_host: str = "127.0.0.1"
     web_port: int = 6066
+    tick_rate: int = Field(default=30, ge=1, le=240)
+    # Checkpoint every active session once a second: a new owner re-folds at most that.
+    checkpoint_ticks: int = Field(default=30, ge=1)
 
     @property
     def worker_data_dir(self) -> Path:

@@ -7,21 +7,25 @@ written under an older compatible schema still decodes; an unknown fingerprint i
 ``SchemaMismatch``, never a silent misread.
 
 Schemas live one named type per file in ``schemas/avro`` (file name = full name), so
-a topic's schema pulls in the record types it names.
+a topic's schema pulls in the record types it names. Earlier versions of each topic
+schema are kept, expanded, in ``schemas/history`` (``molt schemas freeze`` writes them;
+a test fails when a committed version is missing), so old records stay readable.
 """
 
 from __future__ import annotations
 
 import io
+import json
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import fastavro
-from fastavro.schema import fingerprint, load_schema, to_parsing_canonical_form
+from fastavro.schema import fingerprint, load_schema, parse_schema, to_parsing_canonical_form
 
 NAMESPACE = "games.moltstation.live"
 SCHEMA_DIR = Path(__file__).resolve().parent / "avro"
+HISTORY_DIR = Path(__file__).resolve().parent / "history"
 MARKER = b"\xc3\x01"
 HEADER_LEN = len(MARKER) + 8
 
@@ -34,6 +38,8 @@ TOPIC_SCHEMAS = (
     "SeatDecision",
     "SessionView",
     "SpectatorCount",
+    "SessionState",
+    "PartitionCheckpoint",
     "AgentRegistered",
 )
 
@@ -63,8 +69,9 @@ def schema_fingerprint(parsed: dict[str, Any]) -> bytes:
 class Codec:
     """Encodes and decodes the value of every topic by schema name."""
 
-    def __init__(self, schema_dir: Path = SCHEMA_DIR) -> None:
+    def __init__(self, schema_dir: Path = SCHEMA_DIR, history_dir: Path = HISTORY_DIR) -> None:
         self._schema_dir = schema_dir
+        self._history_dir = history_dir
 
     @cached_property
     def _schemas(self) -> dict[str, dict[str, Any]]:
@@ -77,6 +84,16 @@ class Codec:
     @cached_property
     def _by_fingerprint(self) -> dict[bytes, str]:
         return {header: name for name, header in self._headers.items()}
+
+    @cached_property
+    def _old_writers(self) -> dict[bytes, tuple[str, dict[str, Any]]]:
+        """Earlier versions of topic schemas, by header: (topic schema name, parsed schema)."""
+        writers = {}
+        for path in sorted(self._history_dir.glob("*.json")):
+            name = path.name.split(".", 1)[0]
+            parsed = parse_schema(json.loads(path.read_text()))
+            writers[MARKER + schema_fingerprint(parsed)] = (name, parsed)
+        return writers
 
     def schema(self, name: str) -> dict[str, Any]:
         return self._schemas[name]
@@ -91,25 +108,33 @@ class Codec:
         return out.getvalue()
 
     def writer_name(self, data: bytes) -> str:
-        """Which topic schema wrote these bytes."""
+        """Which topic schema wrote these bytes (in its current or an earlier version)."""
+        return self._writer(data)[0]
+
+    def _writer(self, data: bytes) -> tuple[str, dict[str, Any] | None]:
+        """(topic schema name, writer schema when it is an earlier version, else None)."""
         header = bytes(data[:HEADER_LEN])
         if len(header) < HEADER_LEN or not header.startswith(MARKER):
             raise SchemaMismatch("not an Avro single-object encoded value")
-        try:
-            return self._by_fingerprint[header]
-        except KeyError:
-            raise SchemaMismatch(f"unknown writer schema fingerprint {header[2:].hex()}") from None
+        name = self._by_fingerprint.get(header)
+        if name is not None:
+            return name, None
+        old = self._old_writers.get(header)
+        if old is None:
+            raise SchemaMismatch(f"unknown writer schema fingerprint {header[2:].hex()}")
+        return old
 
     def decode(self, name: str, data: bytes) -> dict[str, Any]:
-        """Decode bytes that must have been written with the schema ``name``."""
-        writer = self.writer_name(data)
+        """Decode bytes that must have been written with (a version of) the schema ``name``."""
+        writer, old_schema = self._writer(data)
         if writer != name:
             raise SchemaMismatch(f"expected {name}, the bytes hold {writer}")
+        reader = self._schemas[name]
         try:
             return fastavro.schemaless_reader(
                 io.BytesIO(data[HEADER_LEN:]),
-                self._schemas[name],
-                None,
+                reader if old_schema is None else old_schema,
+                None if old_schema is None else reader,
                 return_record_name=True,
                 return_record_name_override=True,
             )

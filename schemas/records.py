@@ -29,6 +29,10 @@ class SessionOpened:
     playerId: str
     playerName: str
     spectatorsMax: int
+    graceMs: int = 10_000
+    waitingExpiryMs: int = 60_000
+    seatClaimMs: int = 60_000
+    seatLeaseMs: int = 30_000
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,16 +40,23 @@ ALL_TOPICS = (
 )
 
 
-# Views are Faust tables; the edge reads their changelog topics. Faust names a
-# table's changelog "<app id>-<table>-changelog".
+# The worker's Faust tables. Faust names a table's changelog "<app id>-<table>-changelog";
+# the edge reads the views' changelogs, the runtime recovers from the checkpoints'.
 SESSIONS_VIEW = "sessions"
 SPECTATORS_VIEW = "spectators"
-VIEW_SCHEMAS = {SESSIONS_VIEW: "SessionView", SPECTATORS_VIEW: "SpectatorCount"}
+SESSION_STATE_TABLE = "session_state"
+CHECKPOINTS_TABLE = "partition_checkpoints"
+TABLE_SCHEMAS = {
+    SESSIONS_VIEW: "SessionView",
+    SPECTATORS_VIEW: "SpectatorCount",
+    SESSION_STATE_TABLE: "SessionState",
+    CHECKPOINTS_TABLE: "PartitionCheckpoint",
+}
 
 
 def view_topic(app_id: str, table: str) -> TopicSpec:
-    return TopicSpec(f"{app_id}-{table}-changelog", VIEW_SCHEMAS[table], COMPACTED)
+    return TopicSpec(f"{app_id}-{table}-changelog", TABLE_SCHEMAS[table], COMPACTED)
 
 
 def all_topics(app_id: str) -> tuple[TopicSpec, ...]:
-    return ALL_TOPICS + tuple(view_topic(app_id, table) for table in VIEW_SCHEMAS)
+    return ALL_TOPICS + tuple(view_topic(app_id, table) for table in TABLE_SCHEMAS)

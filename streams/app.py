@@ -11,7 +11,8 @@ import faust
 import faust.web
 
 from molt.settings import KafkaSettings, TopicSettings, WorkerSettings
-from schemas.topics import SESSION_COMMANDS
+from streams.sessions.agents import install
+from streams.sessions.runtime import SessionRuntime
 
 
 def create_app(worker: WorkerSettings, kafka: KafkaSettings, topics: TopicSettings) -> faust.App:
@@ -33,26 +34,19 @@ def create_app(worker: WorkerSettings, kafka: KafkaSettings, topics: TopicSettin
         value_serializer="raw",
         consumer_auto_offset_reset="earliest",
     )
-    commands = app.topic(
-        SESSION_COMMANDS.name,
-        key_type=bytes,
-        value_type=bytes,
-        partitions=topics.partitions,
-    )
-    # Imported here so that building an app is the only way the agents come to exist.
-    from streams.sessions.agents import install
-
-    install(app, commands, topics)
-    install_readiness(app)
+    runtime = install(app, worker, topics, kafka.bootstrap_servers)
+    install_readiness(app, runtime)
     return app
 
 
-def install_readiness(app: faust.App) -> None:
-    """``GET /readyz`` on the worker: 200 once it owns partitions and has recovered."""
+def install_readiness(app: faust.App, runtime: SessionRuntime) -> None:
+    """``GET /readyz`` on the worker: 200 once every partition it owns has recovered."""
 
     @app.page("/readyz/")
     async def readyz(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
-        assigned = app.assignor.assigned_actives() if app.assignor else set()
-        ready = bool(assigned) and not app.rebalancing and app.tables.recovery.completed.is_set()
-        body = {"ready": ready, "partitions": sorted(tp.partition for tp in assigned)}
+        owned = sorted(runtime.owned)
+        recovered = sorted(runtime.ready_partitions())
+        # A worker may own no partition (more workers than partitions): still ready.
+        ready = app.tables.recovery.completed.is_set() and owned == recovered and not app.rebalancing
+        body = {"ready": ready, "partitions": owned, "recovered": recovered}
         return web.json(body, status=200 if ready else 503)

@@ -52,7 +52,10 @@ def run(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, request_stop)
     try:
         bootstrap = kafka.start()
-        print(f"kafka     {bootstrap}  log {kafka.log_path}")
+        if kafka_settings.is_external:
+            print(f"kafka     {bootstrap}  (external cluster)")
+        else:
+            print(f"kafka     pid {kafka.pid()}  {bootstrap}  log {kafka.log_path}")
         asyncio.run(ensure_topics(bootstrap, TopicSettings(), worker.app_id))
         env = {"MOLT_KAFKA_BOOTSTRAP": bootstrap}
         children.append(ManagedProcess("worker", molt_argv("worker"), run_dir / "worker.log", env).start())

@@ -1,46 +1,77 @@
-"""The Faust shell around the session fold: read state, fold, write tables, send.
+"""Registers the session runtime on a Faust app: topics, tables, the agent, the ticker.
 
-``install`` registers the tables and agents on an app built by ``create_app``.
+The agent is a short shell: every record of session.commands goes to the runtime,
+which folds it through the pure core and writes what the fold asks for.
 """
 
 from __future__ import annotations
 
-import logging
+from typing import Any
 
 import faust
 
-from molt.settings import TopicSettings
-from schemas.codec import Codec, CodecError
-from schemas.records import SessionOpened, decode_command
-from schemas.topics import SESSIONS_VIEW
-from streams.sessions.views import opened_view
+from molt.settings import TopicSettings, WorkerSettings
+from schemas.topics import (
+    CHECKPOINTS_TABLE,
+    SEAT_REPLIES,
+    SESSION_COMMANDS,
+    SESSION_FRAMES,
+    SESSION_RESULTS,
+    SESSION_STATE_TABLE,
+    SESSIONS_VIEW,
+    SPECTATORS_VIEW,
+)
+from streams.sessions.runtime import RuntimeTables, RuntimeTopics, SessionRuntime
+from streams.sim.registry import ENGINES
 
-log = logging.getLogger(__name__)
 
+def install(app: faust.App, worker: WorkerSettings, topics: TopicSettings, bootstrap: str) -> SessionRuntime:
+    for engine in ENGINES.values():
+        if engine.config.tick_rate != worker.tick_rate:
+            # One Tick advances every session of a partition: games share the rate.
+            raise ValueError(f"{engine.slug} ticks at {engine.config.tick_rate} Hz, the worker at {worker.tick_rate} Hz")
 
+    def topic(name: str) -> faust.TopicT:
+        return app.topic(name, key_type=bytes, value_type=bytes, partitions=topics.partitions)
 
+    def table(name: str) -> faust.Table:
+        return app.Table(name, key_type=bytes, value_type=bytes, partitions=topics.partitions)
 
-def install(app: faust.App, commands: faust.TopicT, topics: TopicSettings) -> None:
-    codec = Codec()
-    sessions = app.Table(
-        SESSIONS_VIEW,
-        key_type=bytes,
-        value_type=bytes,
-        partitions=topics.partitions,
+    runtime = SessionRuntime(
+        app,
+        RuntimeTopics(
+            commands=topic(SESSION_COMMANDS.name),
+            frames=topic(SESSION_FRAMES.name),
+            results=topic(SESSION_RESULTS.name),
+            seat_replies=topic(SEAT_REPLIES.name),
+        ),
+        RuntimeTables(
+            sessions=table(SESSIONS_VIEW),
+            spectators=table(SPECTATORS_VIEW),
+            state=table(SESSION_STATE_TABLE),
+            checkpoints=table(CHECKPOINTS_TABLE),
+        ),
+        bootstrap=bootstrap,
+        producer_id=f"{worker.worker_id}:ticker",
+        tick_rate=worker.tick_rate,
+        checkpoint_ticks=worker.checkpoint_ticks,
     )
 
-    @app.agent(commands)
+    @app.agent(runtime.topics.commands, name="fold_commands")
     async def fold_commands(stream: faust.StreamT) -> None:
         async for event in stream.events():
-            try:
-                command = decode_command(codec, event.value)
-            except CodecError as exc:
-                # A record we cannot read is reported and skipped: stopping here would
-                # stall every session of the partition behind one bad record.
-                log.error("skipping unreadable command at %s: %s", event.message.tp, exc)
-                continue
-            match command.body:
-                case SessionOpened() as opened:
-                    key = command.sessionId.encode()
-                    if sessions.get(key) is None:
-                        sessions[key] = codec.encode("SessionView", opened_view(command, opened))
+            await runtime.on_event(event)
+
+    @app.task
+    async def ticker() -> None:
+        await runtime.run_ticker()
+
+    @app.on_partitions_revoked.connect
+    async def on_revoked(sender: Any, revoked: set, **_: Any) -> None:
+        runtime.on_revoked(revoked)
+
+    @app.on_rebalance_complete.connect
+    async def on_rebalance_complete(sender: Any, **_: Any) -> None:
+        runtime.on_assignment_ready()
+
+    return runtime

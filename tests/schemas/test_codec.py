@@ -49,6 +49,20 @@ DATUMS = {
                     "tick": 900, "score": 77, "spectatorsCurrent": 0, "spectatorsMax": 50, "result": RESULT},
     "SpectatorCount": {"sessionId": "ses_1", "engineVersion": 1, "seq": 3, "current": 2, "max": 50},
     "AgentRegistered": {"agentId": "agt_1", "name": "b", "apiKeyHash": "f" * 64, "createdAtMs": 1},
+    "PartitionCheckpoint": {"partition": 2, "engineVersion": 0, "seq": 99, "offset": 1234,
+                            "activeSessions": ["ses_1", "ses_2"]},
+    "SessionState": {
+        "sessionId": "ses_1", "engineVersion": 1, "seq": 10, "partition": 2, "game": "flappy-bots",
+        "mode": "api", "seed": 3, "playerId": "agt_1", "playerName": "b", "spectatorsMax": 50,
+        "graceMs": 10000, "waitingExpiryMs": 60000, "seatClaimMs": 60000, "seatLeaseMs": 30000,
+        "createdAtMs": 1, "firstOffset": 5, "appliedOffset": 40, "engineState": b"[1,2,3]",
+        "status": "live", "startedAtMs": 2, "endedAtMs": None, "endOffset": None, "pending": ["flap"],
+        "lastInputSeq": 4, "lastReceivedSeq": 5, "connectionId": "c1", "disconnectedAtMs": None,
+        "lastTickNo": 777, "producers": {"edge-1:ab": 9},
+        "seats": [{"leaseId": "l1", "viewerId": "v1", "flow": "public", "grantedAtMs": 3,
+                   "occupied": True, "renewedAtMs": 4}],
+        "snapshotRequested": False,
+    },
 }
 
 
@@ -79,7 +93,8 @@ def test_command_dataclasses_match_their_schemas(body_name: str) -> None:
 
 
 def test_every_record_carries_engine_version_and_sequence() -> None:
-    for name in ("SessionCommand", "SessionFrame", "RunResult", "RunOutcome", "SeatDecision", "SessionView", "SpectatorCount"):
+    for name in ("SessionCommand", "SessionFrame", "RunResult", "RunOutcome", "SeatDecision", "SessionView",
+                 "SpectatorCount", "SessionState", "PartitionCheckpoint"):
         fields = {f["name"] for f in load_topic_schema(name)["fields"]}
         assert {"engineVersion", "seq"} <= fields, name
 

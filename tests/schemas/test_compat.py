@@ -4,31 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from molt.settings import REPO_ROOT
-from schemas.codec import SCHEMA_DIR
-from schemas.compat import incompatibilities
-
-SCHEMA_PATH = SCHEMA_DIR.relative_to(REPO_ROOT).as_posix()
-
-
-def git(*args: str) -> str:
-    return subprocess.run(["git", *args], cwd=REPO_ROOT, check=True, capture_output=True, text=True).stdout
-
-
-def committed_versions() -> list[str]:
-    return git("rev-list", "HEAD", "--", SCHEMA_PATH).split()
-
-
-def export(commit: str, into: Path) -> Path:
-    into.mkdir(parents=True)
-    for path in git("ls-tree", "--name-only", f"{commit}:{SCHEMA_PATH}").split():
-        (into / path).write_text(git("show", f"{commit}:{SCHEMA_PATH}/{path}"))
-    return into
+from molt.schema_history import committed_versions, export
+from schemas.codec import HISTORY_DIR, SCHEMA_DIR, TOPIC_SCHEMAS, Codec
+from schemas.compat import expanded_json, freeze, history_path, incompatibilities
 
 
 @pytest.mark.parametrize("commit", committed_versions())
@@ -37,8 +19,35 @@ def test_schemas_are_compatible_with_committed_version(commit: str, tmp_path: Pa
     assert incompatibilities(old, SCHEMA_DIR) == []
 
 
+@pytest.mark.parametrize("commit", committed_versions())
+def test_every_committed_version_stays_readable(commit: str, tmp_path: Path) -> None:
+    old = export(commit, tmp_path / commit)
+    known = {history_path(HISTORY_DIR, n, expanded_json(SCHEMA_DIR, n)) for n in TOPIC_SCHEMAS}
+    known |= set(HISTORY_DIR.glob("*.json"))
+    missing = [
+        name
+        for name in TOPIC_SCHEMAS
+        if (old / f"games.moltstation.live.{name}.avsc").exists()
+        and history_path(HISTORY_DIR, name, expanded_json(old, name)) not in known
+    ]
+    assert missing == [], "run `molt schemas freeze` and commit schemas/history"
+
+
+def test_a_record_written_by_an_earlier_version_decodes(tmp_path: Path) -> None:
+    history = tmp_path / "history"
+    old = edit(tmp_path, "SpectatorCount", lambda d: d["fields"].pop())  # drop "max"
+    current = edit(tmp_path / "current", "SpectatorCount", lambda d: d["fields"][-1].update(default=50))
+    assert [p.name.split(".")[0] for p in freeze(old, current, history)] == ["SpectatorCount"]
+    written = Codec(old, tmp_path / "none").encode(
+        "SpectatorCount", {"sessionId": "s", "engineVersion": 1, "seq": 2, "current": 3}
+    )
+    decoded = Codec(current, history).decode("SpectatorCount", written)
+    assert decoded == {"sessionId": "s", "engineVersion": 1, "seq": 2, "current": 3, "max": 50}
+
+
 def edit(tmp_path: Path, schema: str, change) -> Path:  # noqa: ANN001
     copy = tmp_path / "new"
+    tmp_path.mkdir(parents=True, exist_ok=True)
     shutil.copytree(SCHEMA_DIR, copy)
     path = copy / f"games.moltstation.live.{schema}.avsc"
     document = json.loads(path.read_text())

@@ -1,0 +1,89 @@
+"""The state of one session as the runtime folds it, and the policy it runs under.
+
+``SessionState`` is mutable on purpose: one fold owns it (the partition's runtime, or
+an offline replay), and the tick path touches every live session 30 times a second,
+where a copy per step would be the largest cost. Every field is derived from the
+command log alone; nothing here reads a clock.
+
+Invariant: ``applied_offset`` is the offset of the last record of session.commands
+applied to this session. A record at or below it is never applied again, which makes
+redelivery after a crash or a rebalance harmless.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+WAITING, LIVE, ENDED = "waiting", "live", "ended"
+
+# End reasons the runtime adds to the engines' own ("collision", "max_duration").
+ABANDONED = "abandoned"  # the player left and did not come back within the grace period
+EXPIRED = "expired"  # nobody connected to a waiting session in time
+QUIT = "quit"  # SessionAbandoned: the run was given up on purpose
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Timings of a session, fixed at SessionOpened so a replay decides the same."""
+
+    grace_ms: int = 10_000
+    waiting_expiry_ms: int = 60_000
+    seat_claim_ms: int = 60_000
+    seat_lease_ms: int = 30_000
+
+
+@dataclass(slots=True)
+class Seat:
+    lease_id: str
+    viewer_id: str
+    flow: str
+    granted_at_ms: int
+    occupied: bool = False
+    renewed_at_ms: int = 0
+
+    def expires_at_ms(self, policy: Policy) -> int:
+        if self.occupied:
+            return self.renewed_at_ms + policy.seat_lease_ms
+        return self.granted_at_ms + policy.seat_claim_ms
+
+
+@dataclass(slots=True)
+class SessionState:
+    session_id: str
+    partition: int
+    game: str
+    mode: str
+    seed: int
+    player_id: str
+    player_name: str
+    spectators_max: int
+    engine_version: int
+    policy: Policy
+    created_at_ms: int
+    first_offset: int
+    engine_state: Any
+    applied_offset: int
+    status: str = WAITING
+    started_at_ms: int | None = None
+    ended_at_ms: int | None = None
+    end_offset: int | None = None
+    pending: list[str] = field(default_factory=list)
+    last_input_seq: int = 0  # the last input applied by a tick (frames report it)
+    last_received_seq: int = 0  # the last input accepted, applied at the next tick
+    connection_id: str | None = None
+    disconnected_at_ms: int | None = None
+    last_tick_no: int = 0
+    producers: dict[str, int] = field(default_factory=dict)
+    seats: dict[str, Seat] = field(default_factory=dict)
+    snapshot_requested: bool = False
+
+    @property
+    def active(self) -> bool:
+        return self.status != ENDED
+
+    def seat_of(self, viewer_id: str) -> Seat | None:
+        for seat in self.seats.values():
+            if seat.viewer_id == viewer_id:
+                return seat
+        return None
