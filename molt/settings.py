@@ -64,6 +64,10 @@ class WorkerSettings(BaseSettings):
     web_host: str = "127.0.0.1"
     web_port: int = 6066
     tick_rate: int = Field(default=30, ge=1, le=240)
+    # A killed worker's partitions move after this long without heartbeats (the
+    # broker's group.min.session.timeout.ms, 6 s, is the floor).
+    session_timeout_s: float = Field(default=6.0, ge=6.0)
+    heartbeat_s: float = Field(default=1.0, gt=0)
     # Checkpoint every active session once a second: a new owner re-folds at most that.
     checkpoint_ticks: int = Field(default=30, ge=1)
 
@@ -85,3 +89,25 @@ class EdgeSettings(BaseSettings):
     spectators_max_limit: int = Field(default=10_000, ge=1)
     # How long a write waits for the worker's view to show it before answering 503.
     view_wait_s: float = Field(default=10.0, gt=0)
+
+    # "development" allows the built-in token secret; anything else requires a real one.
+    env: str = "development"
+    # Signing keys for tokens: the first signs, every one verifies (rotation: prepend
+    # the new key, drop the oldest once no token it signed can still be alive).
+    # Format "kid:secret,kid:secret". Empty outside development is refused at start.
+    token_keys: str = ""
+    token_ttl_s: int = Field(default=60, ge=1, le=3600)
+    # Sign-In with Ethereum: the domain and URI the server builds messages for.
+    siwe_domain: str = "localhost"
+    siwe_uri: str = "http://localhost:8000"
+    siwe_chain_id: int = 1
+    nonce_ttl_s: int = Field(default=300, ge=10)
+    access_session_ttl_s: int = Field(default=24 * 3600, ge=60)
+    # Public spectate tokens per client address: a token bucket.
+    public_token_burst: int = Field(default=20, ge=1)
+    public_token_per_s: float = Field(default=2.0, gt=0)
+    # Session timings written into SessionOpened (the runtime folds them from the log).
+    grace_s: float = Field(default=10.0, gt=0)
+    waiting_expiry_s: float = Field(default=60.0, gt=0)
+    seat_lease_s: float = Field(default=30.0, gt=0)
+    seat_renew_s: float = Field(default=10.0, gt=0)

@@ -33,6 +33,8 @@ def create_app(worker: WorkerSettings, kafka: KafkaSettings, topics: TopicSettin
         key_serializer="raw",
         value_serializer="raw",
         consumer_auto_offset_reset="earliest",
+        broker_session_timeout=worker.session_timeout_s,
+        broker_heartbeat_interval=worker.heartbeat_s,
     )
     runtime = install(app, worker, topics, kafka.bootstrap_servers)
     install_readiness(app, runtime)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
+
 from molt.localkafka import free_port
 from molt.processes import ManagedProcess, molt_argv
 
@@ -24,12 +26,23 @@ class Edge:
 
 
 @dataclass
+class Worker:
+    process: ManagedProcess
+    url: str
+
+    def readiness(self) -> dict:
+        """The worker's /readyz body: which partitions it owns and has recovered."""
+        return httpx.get(f"{self.url}/readyz/", timeout=5).json()
+
+
+@dataclass
 class Stack:
     bootstrap: str
     root: Path
     partitions: int = TEST_PARTITIONS
     extra_env: dict[str, str] = field(default_factory=dict)
     processes: list[ManagedProcess] = field(default_factory=list)
+    workers: list[Worker] = field(default_factory=list)
 
     def env(self) -> dict[str, str]:
         return {
@@ -39,13 +52,16 @@ class Stack:
             **self.extra_env,
         }
 
-    def start_worker(self, name: str) -> ManagedProcess:
+    def start_worker(self, name: str) -> Worker:
         port = free_port()
         env = {**self.env(), "MOLT_WORKER_WORKER_ID": name, "MOLT_WORKER_WEB_PORT": str(port)}
         process = ManagedProcess(name, molt_argv("worker"), self.root / f"{name}.log", env).start()
         self.processes.append(process)
-        process.wait_http_ok(f"http://127.0.0.1:{port}/readyz/", READY_TIMEOUT_S)
-        return process
+        url = f"http://127.0.0.1:{port}"
+        process.wait_http_ok(f"{url}/readyz/", READY_TIMEOUT_S)
+        worker = Worker(process, url)
+        self.workers.append(worker)
+        return worker
 
     def start_edge(self, name: str) -> Edge:
         port = free_port()

@@ -1,0 +1,93 @@
+"""Wallet sign-in (Sign-In with Ethereum): ``POST /api/auth/wallet/nonce`` and ``/verify``.
+
+``/nonce`` hands out the exact message to sign; ``/verify`` checks the signed message
+(``app.wallet.verify``) and opens an access session: the access token in the body and
+in the HttpOnly cookie. Collaborators come from ``app.state``: ``tokens`` (TokenIssuer),
+``nonces`` (NonceStore) and ``settings``.
+
+Status of each wallet error code: a malformed request is 422; a well-formed sign-in
+that is refused is 401, because the answer to all of them is to sign in again.
+"""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
+
+from app.access import set_access_cookie
+from app.deps import Settings
+from app.errors import ApiError
+from app.timestamps import iso
+from app.tokens import TokenIssuer
+from app.wallet import NonceStore, WalletError, build_message, checksum_address, verify
+
+router = APIRouter(prefix="/api/auth/wallet", tags=["auth"])
+
+WALLET_ERROR_STATUS = {
+    "INVALID_REQUEST": 422,
+    "DOMAIN_MISMATCH": 401,
+    "SIGNATURE_INVALID": 401,
+    "NONCE_INVALID": 401,
+    "NONCE_EXPIRED": 401,
+    "MESSAGE_EXPIRED": 401,
+}
+# The server's message is well under 1 KiB; the bound keeps parsing cheap.
+MAX_MESSAGE_CHARS = 2048
+
+
+class NonceRequest(BaseModel):
+    address: str = Field(max_length=42)
+
+
+class NonceIssued(BaseModel):
+    message: str
+    nonce: str
+    expiresAt: str
+
+
+class VerifyRequest(BaseModel):
+    message: str = Field(max_length=MAX_MESSAGE_CHARS)
+    signature: str = Field(max_length=132)
+
+
+class AccessGranted(BaseModel):
+    accessToken: str
+    address: str
+    expiresAt: str
+
+
+def _api_error(err: WalletError) -> ApiError:
+    return ApiError(WALLET_ERROR_STATUS[err.code], err.code, err.message)
+
+
+@router.post("/nonce", response_model=NonceIssued)
+async def issue_nonce(body: NonceRequest, request: Request, settings: Settings) -> NonceIssued:
+    nonces: NonceStore = request.app.state.nonces
+    try:
+        address = checksum_address(body.address)
+    except WalletError as err:
+        raise _api_error(err) from None
+    now = time.time()
+    nonce = nonces.issue(address, now)
+    message = build_message(
+        settings.siwe_domain, settings.siwe_uri, settings.siwe_chain_id, address, nonce.value, now, nonce.expires_at
+    )
+    return NonceIssued(message=message, nonce=nonce.value, expiresAt=iso(nonce.expires_at))
+
+
+@router.post("/verify", response_model=AccessGranted)
+async def verify_signature(
+    body: VerifyRequest, request: Request, response: Response, settings: Settings
+) -> AccessGranted:
+    nonces: NonceStore = request.app.state.nonces
+    tokens: TokenIssuer = request.app.state.tokens
+    now = time.time()
+    try:
+        address = verify(body.message, body.signature, nonces, settings, now)
+    except WalletError as err:
+        raise _api_error(err) from None
+    issued = tokens.issue_access(address, settings.access_session_ttl_s, now)
+    set_access_cookie(response, issued, settings)
+    return AccessGranted(accessToken=issued.token, address=address, expiresAt=issued.expires_at)
