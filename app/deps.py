@@ -6,9 +6,11 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
+from app.access import optional_wallet, required_wallet
 from app.bus import EdgeBus
 from app.errors import game_not_found, unauthenticated
-from app.identity import Agent, AgentDirectory
+from app.identity import API_KEY_PREFIX, Agent, AgentDirectory
+from app.tokens import TokenIssuer
 from molt.settings import EdgeSettings
 from streams.sim.engine import GameEngine
 from streams.sim.registry import ENGINES
@@ -33,21 +35,36 @@ def _engine(slug: str) -> GameEngine:
     return engine
 
 
-def _agent(
+def _tokens(request: Request) -> TokenIssuer:
+    return request.app.state.tokens
+
+
+async def _principal(
     directory: Annotated[AgentDirectory, Depends(_directory)],
+    wallet: Annotated[str | None, Depends(optional_wallet)],
+    settings: Annotated[EdgeSettings, Depends(_settings)],
     authorization: Annotated[str | None, Header()] = None,
 ) -> Agent:
+    """The caller: an agent by API key, or a person by wallet access session."""
     scheme, _, key = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not key:
-        raise unauthenticated()
-    agent = directory.lookup(key.strip())
-    if agent is None:
-        raise unauthenticated("unknown API key")
-    return agent
+    key = key.strip()
+    if scheme.lower() == "bearer" and key.startswith(API_KEY_PREFIX):
+        agent = directory.lookup(key)
+        if agent is None and await directory.caught_up(settings.view_wait_s):
+            # The key may have been registered on another edge a moment ago.
+            agent = directory.lookup(key)
+        if agent is None:
+            raise unauthenticated("unknown API key")
+        return agent
+    if wallet is not None:
+        return Agent(agent_id=wallet, name=f"{wallet[:6]}…{wallet[-4:]}")
+    raise unauthenticated()
 
 
 Bus = Annotated[EdgeBus, Depends(_bus)]
 Settings = Annotated[EdgeSettings, Depends(_settings)]
 Directory = Annotated[AgentDirectory, Depends(_directory)]
 Engine = Annotated[GameEngine, Depends(_engine)]
-CurrentAgent = Annotated[Agent, Depends(_agent)]
+Principal = Annotated[Agent, Depends(_principal)]
+Tokens = Annotated[TokenIssuer, Depends(_tokens)]
+Wallet = Annotated[str, Depends(required_wallet)]

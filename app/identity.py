@@ -45,3 +45,7 @@ class AgentDirectory:
 
     async def wait_for(self, agent_id: str, timeout: float) -> bool:
         return await self._view.wait_for(agent_id, lambda _: True, timeout) is not None
+
+    async def caught_up(self, timeout: float) -> bool:
+        """Wait until this edge has read every agent registered so far, on any edge."""
+        return await self._view.catch_up(timeout)

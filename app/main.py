@@ -6,39 +6,74 @@ the HTTP API of DESIGN.md §3 plus the operational endpoints.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 
-from app.api import agents, sessions
+from app import ops
+from app.api import access_tokens, agents, auth, sessions
 from app.bus import EdgeBus
 from app.errors import install_error_handlers
+from app.fanout import Fanout
 from app.identity import AgentDirectory
 from app.metrics import EdgeMetrics
-from app import ops
+from app.ratelimit import RateLimiter
+from app.seats import SeatBroker
+from app.tokens import TokenIssuer, TokenKeys
+from app.topicfollower import TopicFollower
+from app.wallet import MemoryNonceStore
+from app.ws import endpoint as websockets
+from app.ws.seats_held import SocketRegistry
 from molt.settings import EdgeSettings, KafkaSettings, TopicSettings
+from schemas.records import SeatRenewed
+from schemas.topics import SEAT_REPLIES, SESSION_FRAMES
 
 
 def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) -> FastAPI:
     metrics = EdgeMetrics()
+    # Built before anything starts: a missing signing key outside development stops here.
+    tokens = TokenIssuer(TokenKeys.from_settings(edge), edge.token_ttl_s)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Kafka clients bind to the running loop, so they are made here, not above.
         bus = EdgeBus(kafka.bootstrap_servers, edge.app_id, edge.edge_id, topics.partitions)
+        fanout = Fanout(bus.codec)
+        bus.sessions.subscribe(fanout.on_session_view)
+        bus.spectators.subscribe(fanout.on_spectators)
+        frames = TopicFollower(kafka.bootstrap_servers, SESSION_FRAMES.name, topics.partitions, fanout.on_frames)
+        seats = SeatBroker(kafka.bootstrap_servers, SEAT_REPLIES.name, topics.partitions, bus.codec)
+        sockets = SocketRegistry()
         app.state.bus = bus
         app.state.agents = AgentDirectory(bus.agents)
+        app.state.fanout = fanout
+        app.state.seats = seats
+        app.state.sockets = sockets
+
+        async def renew(lease_id: str, session_id: str, engine_version: int) -> None:
+            await bus.send_command(session_id, engine_version, SeatRenewed(lease_id))
+
         await bus.start()
+        await frames.start()
+        await seats.follower.start()
+        renewals = asyncio.create_task(sockets.renew_forever(edge.seat_renew_s, renew))
         try:
             yield
         finally:
+            renewals.cancel()
+            await seats.follower.stop()
+            await frames.stop()
             await bus.stop()
 
     app = FastAPI(title="MoltStation Live", version="0.1.0", lifespan=lifespan)
     app.state.settings = edge
     app.state.metrics = metrics
+    app.state.tokens = tokens
+    app.state.nonces = MemoryNonceStore(edge.nonce_ttl_s)
+    app.state.public_token_limiter = RateLimiter(edge.public_token_burst, edge.public_token_per_s)
     install_error_handlers(app)
 
     @app.middleware("http")
@@ -52,5 +87,8 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
 
     app.include_router(ops.router)
     app.include_router(agents.router)
+    app.include_router(auth.router)
     app.include_router(sessions.router)
+    app.include_router(access_tokens.router)
+    app.include_router(websockets.router)
     return app

@@ -31,6 +31,8 @@ class MaterializedView:
         self._waiters: dict[str, list[tuple[Callable[[dict], bool], asyncio.Future]]] = {}
         self._listeners: list[Callable[[str, dict], None]] = []
         self.caught_up = asyncio.Event()
+        self._positions: dict[TopicPartition, int] = {}
+        self._progress = asyncio.Condition()
         self._task: asyncio.Task | None = None
         self._consumer: AIOKafkaConsumer | None = None
 
@@ -61,6 +63,24 @@ class MaterializedView:
                 waiters.remove((predicate, future))
             if not waiters:
                 self._waiters.pop(key, None)
+
+    async def catch_up(self, timeout: float) -> bool:
+        """Wait until every record written before this call has been read."""
+        assert self._consumer is not None
+        targets = await self._consumer.end_offsets(self._all_partitions())
+
+        def reached() -> bool:
+            return all(self._positions.get(tp, 0) >= end for tp, end in targets.items())
+
+        async with self._progress:
+            try:
+                await asyncio.wait_for(self._progress.wait_for(reached), timeout)
+            except TimeoutError:
+                return False
+        return True
+
+    def _all_partitions(self) -> list[TopicPartition]:
+        return [TopicPartition(self.topic, p) for p in range(self._partitions)]
 
     async def start(self) -> None:
         self._consumer = AIOKafkaConsumer(
@@ -95,7 +115,7 @@ class MaterializedView:
         assert consumer is not None
         # Every topic of the product has the configured partition count (checked by
         # `ensure_topics`), so the view assigns them without a metadata round trip.
-        tps = [TopicPartition(self.topic, p) for p in range(self._partitions)]
+        tps = self._all_partitions()
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         return await consumer.end_offsets(tps)
@@ -112,11 +132,16 @@ class MaterializedView:
             for tp, records in batches.items():
                 for record in records:
                     self._apply(record.key, record.value)
+                if records:
+                    self._positions[tp] = records[-1].offset + 1
                 if tp in pending and consumer.highwater(tp) is not None:
                     if await consumer.position(tp) >= targets[tp]:
                         pending.discard(tp)
             if not pending and not self.caught_up.is_set():
                 self.caught_up.set()
+            if batches:
+                async with self._progress:
+                    self._progress.notify_all()
 
     def _apply(self, raw_key: bytes | None, raw_value: bytes | None) -> None:
         if raw_key is None:

@@ -18,6 +18,8 @@ Invariants:
 * ``start`` never leaves a process behind when it raises, KeyboardInterrupt included.
 * With an external cluster (``MOLT_KAFKA_BOOTSTRAP``) nothing is resolved, started or
   stopped; ``start`` returns that bootstrap.
+
+``start_scratch_kafka`` starts a throwaway broker for tests and benchmarks.
 """
 
 from __future__ import annotations
@@ -32,9 +34,10 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from types import TracebackType
+from typing import Any, TypeVar
 
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
@@ -58,6 +61,9 @@ LOG_TAIL_LINES = 30
 # The ERROR line and the exception under it.
 ERROR_CONTEXT_LINES = 2
 _ERROR_LINE = re.compile(r"^\[[^]]+\] (ERROR|FATAL) ")
+
+
+T = TypeVar("T")
 
 
 class LocalKafkaError(RuntimeError):
@@ -152,6 +158,19 @@ def _log_excerpt(path: Path) -> str:
         return excerpt
     cause = "\n".join(lines[first_error : first_error + ERROR_CONTEXT_LINES])
     return f"first error:\n{cause}\n{excerpt}"
+
+
+def _run_on_own_loop(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` on a private loop, leaving the thread's current loop alone.
+
+    ``asyncio.run`` would replace (and so orphan, unclosed) a loop that a caller such
+    as a test runner has set as the thread's current one.
+    """
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coroutine)
+    finally:
+        loop.close()
 
 
 def _alive(pid: int) -> bool:
@@ -361,7 +380,7 @@ class LocalKafka:
                 raise LocalKafkaError(
                     f"Kafka exited while starting; {_log_excerpt(self.log_path)}"
                 )
-            if _listening(s.host, s.port) and asyncio.run(_answers_metadata(self.bootstrap)):
+            if _listening(s.host, s.port) and _run_on_own_loop(_answers_metadata(self.bootstrap)):
                 return
             time.sleep(POLL_S)
         raise LocalKafkaError(
@@ -384,3 +403,27 @@ class LocalKafka:
         except FileNotFoundError:
             return not Path("/proc").exists()
         return str(self.properties_path).encode() in cmdline.split(b"\0")
+
+
+def start_scratch_kafka(root: Path) -> tuple[str, Callable[[], object]]:
+    """Bootstrap servers of a ready broker for tests and benchmarks, and the callable that stops it.
+
+    With ``MOLT_KAFKA_BOOTSTRAP`` set that cluster is used and nothing is started;
+    otherwise a broker on free ports keeps its data and log under ``root`` and its jars
+    in the shared cache, so it never collides with a developer's ``molt kafka start``.
+    """
+    settings = KafkaSettings()
+    if settings.is_external:
+        return settings.bootstrap_servers, lambda: None
+    port, controller_port = free_ports(2)
+    kafka = LocalKafka(
+        settings.model_copy(
+            update={
+                "port": port,
+                "controller_port": controller_port,
+                "data_dir": root / "data",
+                "log_dir": root / "logs",
+            }
+        )
+    )
+    return kafka.start(), kafka.stop

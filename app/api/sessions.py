@@ -13,7 +13,7 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from app.deps import Bus, CurrentAgent, Engine, Settings
+from app.deps import Bus, Engine, Principal, Settings
 from app.errors import ApiError, session_not_found
 from schemas.records import SessionOpened
 
@@ -58,7 +58,7 @@ def session_public(view: dict[str, Any]) -> dict[str, Any]:
 
 @router.post("", status_code=201)
 async def create_session(
-    slug: str, body: SessionCreate, engine: Engine, agent: CurrentAgent, bus: Bus, settings: Settings
+    slug: str, body: SessionCreate, engine: Engine, agent: Principal, bus: Bus, settings: Settings
 ) -> dict[str, Any]:
     spectators_max = settings.spectators_max_default if body.spectatorsMax is None else body.spectatorsMax
     if spectators_max > settings.spectators_max_limit:
@@ -73,6 +73,12 @@ async def create_session(
         playerId=agent.agent_id,
         playerName=agent.name,
         spectatorsMax=spectators_max,
+        graceMs=int(settings.grace_s * 1000),
+        waitingExpiryMs=int(settings.waiting_expiry_s * 1000),
+        # A seat waits for its socket as long as its token lives, and a little more
+        # for the connect itself, so a valid token always finds its seat.
+        seatClaimMs=(settings.token_ttl_s + 5) * 1000,
+        seatLeaseMs=int(settings.seat_lease_s * 1000),
     )
     await bus.send_command(session_id, engine.engine_version, opened)
     view = await bus.sessions.wait_for(session_id, lambda _: True, settings.view_wait_s)

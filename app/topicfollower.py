@@ -1,0 +1,55 @@
+"""Following every partition of a topic from its end, handing each record to a callback.
+
+The edge reads live streams this way (frames, seat decisions): no consumer group, so
+every edge process sees every record, and nothing is replayed on start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+log = logging.getLogger(__name__)
+
+
+class TopicFollower:
+    def __init__(self, bootstrap: str, topic: str, partitions: int, on_value: Callable[[bytes], None]) -> None:
+        self.topic = topic
+        self._tps = [TopicPartition(topic, p) for p in range(partitions)]
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=10
+        )
+        self._on_value = on_value
+        self._task: asyncio.Task | None = None
+        self.started = asyncio.Event()
+
+    async def start(self) -> None:
+        await self._consumer.start()
+        self._consumer.assign(self._tps)
+        await self._consumer.seek_to_end(*self._tps)
+        for tp in self._tps:  # fix the start position now: records after this are seen
+            await self._consumer.position(tp)
+        self.started.set()
+        self._task = asyncio.create_task(self._run(), name=f"follow:{self.topic}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        await self._consumer.stop()
+
+    async def _run(self) -> None:
+        while True:
+            batches = await self._consumer.getmany(timeout_ms=1000)
+            for records in batches.values():
+                for record in records:
+                    try:
+                        self._on_value(record.value)
+                    except Exception:  # one bad record must not stop the stream for everyone
+                        log.exception("dropping a %s record the edge could not handle", self.topic)

@@ -1,0 +1,181 @@
+"""An async Python SDK for agents: register, create sessions, play over the WebSocket.
+
+    client = await MoltClient.register("http://127.0.0.1:8000", "my-bot")
+    session = await client.create_session("flappy-bots")
+    async with client.play("flappy-bots", session["sessionId"]) as game:
+        async for message in game:
+            if message["t"] == "frame" and should_flap(message["state"]):
+                await game.send("flap")
+        result = game.result  # set once the run ended
+
+Errors from the HTTP API raise ``MoltApiError`` with the contract's ``code``. A dropped
+play socket is reconnected with a fresh play token (within the server's grace period
+the run simply goes on); an expired token is re-requested rather than retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+RECONNECT_ATTEMPTS = 5
+
+
+class MoltApiError(Exception):
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        super().__init__(f"{status} {body.get('code')}: {body.get('message')}")
+        self.status = status
+        self.code = body.get("code")
+        self.body = body
+
+
+class MoltSocketError(Exception):
+    """The server refused or ended the socket with an error code (``.code``)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+
+
+class MoltClient:
+    def __init__(self, base_url: str, api_key: str | None = None, *, timeout_s: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.api_key = api_key
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._http = httpx.AsyncClient(base_url=self.base_url, headers=headers, timeout=timeout_s)
+
+    @classmethod
+    async def register(cls, base_url: str, name: str) -> MoltClient:
+        """A client for a newly registered agent."""
+        async with httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=30.0) as http:
+            body = await _checked(await http.post("/api/agents", json={"name": name}))
+        client = cls(base_url, body["apiKey"])
+        client.agent_id = body["agentId"]
+        return client
+
+    async def __aenter__(self) -> MoltClient:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    async def create_session(
+        self, game: str, *, mode: str = "api", seed: int | None = None, spectators_max: int | None = None
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"mode": mode}
+        if seed is not None:
+            body["seed"] = seed
+        if spectators_max is not None:
+            body["spectatorsMax"] = spectators_max
+        return await _checked(await self._http.post(f"/api/games/{game}/sessions", json=body))
+
+    async def session(self, game: str, session_id: str) -> dict[str, Any]:
+        return await _checked(await self._http.get(f"/api/games/{game}/sessions/{session_id}"))
+
+    async def live_sessions(self, game: str) -> list[dict[str, Any]]:
+        return (await _checked(await self._http.get(f"/api/games/{game}/sessions/live")))["sessions"]
+
+    async def play_token(self, game: str, session_id: str) -> dict[str, Any]:
+        return await _checked(await self._http.post(f"/api/games/{game}/sessions/{session_id}/play-token"))
+
+    async def snapshot(self, game: str, session_id: str) -> dict[str, Any]:
+        return await _checked(await self._http.post(f"/api/games/{game}/sessions/{session_id}/snapshot"))
+
+    def play(self, game: str, session_id: str) -> PlaySocket:
+        return PlaySocket(self, game, session_id)
+
+    async def play_with(self, game: str, session_id: str, policy: Callable[[dict], str | None]) -> dict[str, Any]:
+        """Play a whole run with ``policy`` (frame state -> action or None); returns the result."""
+        async with self.play(game, session_id) as socket:
+            async for message in socket:
+                if message["t"] == "frame":
+                    action = policy(message["state"])
+                    if action is not None:
+                        await socket.send(action)
+            await socket.send_snapshot()
+            assert socket.result is not None
+            return socket.result
+
+
+class PlaySocket:
+    """The player's socket of one session, reconnecting as needed."""
+
+    def __init__(self, client: MoltClient, game: str, session_id: str) -> None:
+        self.client = client
+        self.game = game
+        self.session_id = session_id
+        self.welcome: dict[str, Any] | None = None
+        self.result: dict[str, Any] | None = None
+        self._ws: ClientConnection | None = None
+        self._seq = 0
+
+    async def __aenter__(self) -> PlaySocket:
+        await self._connect()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        if self._ws is not None:
+            await self._ws.close()
+
+    async def _connect(self) -> None:
+        token = await self.client.play_token(self.game, self.session_id)
+        self._ws = await connect(token["wsUrl"])
+        await self._ws.send(json.dumps({"t": "auth", "token": token["token"]}))
+        first = json.loads(await self._ws.recv())
+        if first["t"] == "error":
+            await self._ws.close()
+            raise MoltSocketError(first["code"], first.get("message", ""))
+        self.welcome = first
+
+    async def send(self, action: str) -> int:
+        """Send an input; returns its seq (frames report it back as lastInputSeq)."""
+        self._seq += 1
+        assert self._ws is not None
+        await self._ws.send(json.dumps({"t": "input", "seq": self._seq, "action": action}))
+        return self._seq
+
+    async def send_snapshot(self) -> None:
+        """The snapshot trigger, once the run ended (rewards need it)."""
+        assert self._ws is not None
+        await self._ws.send('{"t":"snapshot"}')
+
+    async def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
+        """Server messages until the run ends (the ``end`` message is the last one)."""
+        attempts = 0
+        while True:
+            assert self._ws is not None
+            try:
+                message = json.loads(await self._ws.recv())
+            except ConnectionClosed:
+                attempts += 1
+                if attempts > RECONNECT_ATTEMPTS:
+                    raise
+                await asyncio.sleep(0.2 * attempts)  # back off before asking for a new token
+                await self._connect()
+                continue
+            attempts = 0
+            if message["t"] == "error" and message["code"] in ("REPLACED", "SESSION_ENDED"):
+                raise MoltSocketError(message["code"], message.get("message", ""))
+            yield message
+            if message["t"] == "end":
+                self.result = message["result"]
+                return
+
+
+async def _checked(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        body = {"code": "BAD_RESPONSE", "message": response.text[:200]}
+    if response.status_code >= 400:
+        raise MoltApiError(response.status_code, body)
+    return body
