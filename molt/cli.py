@@ -17,6 +17,7 @@ SUBCOMMAND_MODULES = (
     "molt.commands.worker",
     "molt.commands.edge",
     "molt.commands.up",
+    "molt.commands.bots",
     "molt.commands.test",
     "molt.commands.bench",
     "molt.commands.schemas",

@@ -2,8 +2,8 @@
 
 Starts local Kafka (unless ``MOLT_KAFKA_BOOTSTRAP`` names a cluster), creates the
 topics, then one worker and one edge as child processes, waits until both are ready,
-prints the URL and where each log is, and on Ctrl-C (or a child dying) stops
-everything it started. Kafka's data survives between runs; its log goes to the run
+starts demo bots of each game (so there are live sessions to watch), prints the URL
+and where each log is, and on Ctrl-C (or a child dying) stops everything it started. Kafka's data survives between runs; its log goes to the run
 folder with the others.
 """
 
@@ -19,6 +19,7 @@ from molt.localkafka import LocalKafka
 from molt.processes import ManagedProcess, ProcessFailed, molt_argv
 from molt.settings import REPO_ROOT, EdgeSettings, KafkaSettings, TopicSettings, WorkerSettings
 from molt.topics import ensure_topics
+from streams.sim.registry import ENGINES
 
 READY_TIMEOUT_S = 120.0
 
@@ -26,6 +27,7 @@ READY_TIMEOUT_S = 120.0
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("up", help="run Kafka, a worker and an edge until Ctrl-C")
     parser.add_argument("--run-dir", type=Path, default=None, help="folder for this run's logs")
+    parser.add_argument("--bots", type=int, default=2, help="demo bots per game (0 for none)")
     parser.set_defaults(func=run)
 
 
@@ -64,6 +66,10 @@ def run(args: argparse.Namespace) -> int:
         edge_url = f"http://{edge.host}:{edge.port}"
         children[0].wait_http_ok(worker_url, READY_TIMEOUT_S)
         children[1].wait_http_ok(f"{edge_url}/readyz", READY_TIMEOUT_S)
+        if args.bots:
+            for game in ENGINES:
+                argv = molt_argv("bots", "--game", game, "--count", str(args.bots), "--url", edge_url)
+                children.append(ManagedProcess(f"bots-{game}", argv, run_dir / f"bots-{game}.log", env).start())
         for child in children:
             print(f"{child.name:<9} pid {child.pid}  log {child.log_path}")
         print(f"\nMoltStation Live is up: {edge_url}  (API docs {edge_url}/docs)")

@@ -9,7 +9,6 @@ from typing import Annotated
 import httpx
 import pytest
 from eth_account import Account
-from eth_account.messages import encode_defunct
 from fastapi import Depends, FastAPI
 
 from app.access import COOKIE, optional_wallet, required_wallet
@@ -18,6 +17,7 @@ from app.errors import install_error_handlers
 from app.tokens import TokenIssuer, TokenKeys
 from app.wallet import MemoryNonceStore, build_message
 from molt.settings import EdgeSettings
+from tests import wallets
 
 KEY = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
 OTHER_KEY = "0x" + "11" * 32
@@ -65,7 +65,7 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 def sign(text: str, key: str = KEY) -> str:
-    return "0x" + Account.sign_message(encode_defunct(text=text), private_key=key).signature.hex()
+    return wallets.sign(text, key)
 
 
 async def nonce_message(client: httpx.AsyncClient, address: str = SIGNER.address) -> str:

@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -30,6 +31,16 @@ def pid_alive(pid: int) -> bool:
     return stat.exists() and stat.read_text().split()[2] != "Z"
 
 
+def wait_for_live_session(url: str, game: str, timeout_s: float = 60) -> bool:
+    """Poll the live list (another process's state: there is no event to await here)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if httpx.get(f"{url}/api/games/{game}/sessions/live").json()["sessions"]:
+            return True
+        time.sleep(0.5)
+    return False
+
+
 def test_up_serves_and_ctrl_c_stops_everything(tmp_path: Path) -> None:
     kafka_port, controller_port, worker_port, edge_port = free_ports(4)
     env = {k: v for k, v in os.environ.items() if k != "MOLT_KAFKA_BOOTSTRAP"}
@@ -43,7 +54,7 @@ def test_up_serves_and_ctrl_c_stops_everything(tmp_path: Path) -> None:
         MOLT_TOPICS_PARTITIONS="2",
     )
     up = subprocess.Popen(
-        [*molt_argv("up"), "--run-dir", str(tmp_path / "run")],
+        [*molt_argv("up"), "--run-dir", str(tmp_path / "run"), "--bots", "1"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -60,11 +71,13 @@ def test_up_serves_and_ctrl_c_stops_everything(tmp_path: Path) -> None:
         assert "MoltStation Live is up" in output, output
         url = re.search(r"is up: (http://\S+)", output).group(1)
         pids = [int(p) for p in re.findall(r"pid (\d+)", output)]
-        assert len(pids) == 3, output  # kafka, worker, edge
+        assert len(pids) == 5, output  # kafka, worker, edge, and the bots of each game
         assert url == f"http://127.0.0.1:{edge_port}"
         assert httpx.get(f"{url}/healthz").status_code == 200
         assert httpx.get(f"{url}/readyz").status_code == 200
         assert {"worker.log", "edge.log", "kafka.out"} <= {p.name for p in (tmp_path / "run").iterdir()}
+        for game in ("flappy-bots", "shellrunners"):
+            assert wait_for_live_session(url, game), f"no demo bot is playing {game}"
 
         up.send_signal(signal.SIGINT)  # what Ctrl-C in the terminal sends
         rest, _ = up.communicate(timeout=UP_TIMEOUT_S)

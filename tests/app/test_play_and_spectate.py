@@ -1,0 +1,231 @@
+"""The play and spectate contract (DESIGN.md §3-4) against real worker and edge processes."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import httpx
+import pytest
+from websockets.asyncio.client import connect
+
+from app.tokens import TokenIssuer, TokenKeys
+from molt.sdk import MoltApiError, MoltClient
+from molt.settings import EdgeSettings
+from streams.sim.bots import reference_policy
+from tests.wallets import wallet_access_token
+
+pytestmark = pytest.mark.integration
+
+WALLET_KEY = "0x" + "42" * 32
+
+
+async def recv(ws, timeout: float = 10.0) -> dict:  # noqa: ANN001
+    import asyncio
+
+    return json.loads(await asyncio.wait_for(ws.recv(), timeout))
+
+
+async def until(ws, kind: str, timeout: float = 20.0) -> dict:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while True:
+        message = await recv(ws, max(0.1, deadline - time.monotonic()))
+        if message["t"] == kind:
+            return message
+
+
+async def public_token(edge_url: str, slug: str, session_id: str, **body: str) -> httpx.Response:
+    async with httpx.AsyncClient(base_url=edge_url, timeout=30) as http:
+        return await http.post(f"/api/games/{slug}/sessions/{session_id}/spectate-token-public", json=body or None)
+
+
+async def test_a_bot_plays_a_whole_run_and_triggers_the_snapshot(edge) -> None:  # noqa: ANN001
+    async with await MoltClient.register(edge.url, "sdk-bot") as client:
+        session = await client.create_session("shellrunners", seed=5)
+        frames, last_seen_seq = 0, 0
+        policy = reference_policy("shellrunners")
+        async with client.play("shellrunners", session["sessionId"]) as game:
+            assert game.welcome["role"] == "play" and game.welcome["sessionId"] == session["sessionId"]
+            async for message in game:
+                if message["t"] == "frame":
+                    frames += 1
+                    assert message["lastInputSeq"] >= last_seen_seq
+                    last_seen_seq = message["lastInputSeq"]
+                    if frames == 90:
+                        live = await client.live_sessions("shellrunners")
+                        assert session["sessionId"] in {s["sessionId"] for s in live}
+                        break
+                    action = policy(message["state"])
+                    if action is not None:
+                        await game.send(action)
+            assert last_seen_seq > 0, "inputs were applied and reported back in frames"
+        detail = await client.session("shellrunners", session["sessionId"])
+        assert detail["status"] == "live" and detail["startedAt"] is not None
+
+
+async def test_a_run_ends_with_the_result_and_the_snapshot_is_accepted(edge) -> None:  # noqa: ANN001
+    async with await MoltClient.register(edge.url, "faller") as client:
+        session = await client.create_session("flappy-bots", seed=9)
+        with pytest.raises(MoltApiError) as early:
+            await client.snapshot("flappy-bots", session["sessionId"])
+        assert early.value.code == "RUN_NOT_ENDED"
+        result = await client.play_with("flappy-bots", session["sessionId"], lambda state: None)  # never flaps
+        assert result["sessionId"] == session["sessionId"] and result["endReason"] == "collision"
+        assert (await client.snapshot("flappy-bots", session["sessionId"])) == {"accepted": True}
+        assert (await client.snapshot("flappy-bots", session["sessionId"])) == {"accepted": True}
+        ended = await client.session("flappy-bots", session["sessionId"])
+        assert ended["status"] == "ended" and ended["result"]["finalStateHash"] == result["finalStateHash"]
+
+
+async def test_public_spectator_gets_state_at_once_then_frames_and_counts(edge) -> None:  # noqa: ANN001
+    async with await MoltClient.register(edge.url, "watched") as client:
+        session = await client.create_session("flappy-bots", seed=1, spectators_max=3)
+        sid = session["sessionId"]
+        async with client.play("flappy-bots", sid) as game:
+            token = await public_token(edge.url, "flappy-bots", sid)
+            assert token.status_code == 200, token.text
+            body = token.json()
+            assert body["viewerId"].startswith("anon_") and body["expiresIn"] == 60
+            assert (body["spectatorsCurrent"], body["spectatorsMax"]) == (1, 3)
+            async with connect(body["wsUrl"]) as ws:
+                await ws.send(json.dumps({"t": "auth", "token": body["token"]}))
+                welcome = await recv(ws)
+                assert welcome["t"] == "welcome" and welcome["role"] == "spectate"
+                assert welcome["state"] is not None and welcome["state"]["game"] == "flappy-bots"
+                first = await until(ws, "frame")
+                second = await until(ws, "frame")
+                assert second["tick"] > first["tick"]
+                # A spectator's input is refused; the socket and the session go on.
+                await ws.send(json.dumps({"t": "input", "seq": 1, "action": "flap"}))
+                assert (await until(ws, "error"))["code"] == "BAD_MESSAGE"
+                assert (await until(ws, "frame"))["tick"] > second["tick"]
+            # Re-requesting with the same viewer id keeps the same seat.
+            again = await public_token(edge.url, "flappy-bots", sid, viewerId=body["viewerId"])
+            assert again.status_code == 200 and again.json()["spectatorsCurrent"] == 1
+            await game.send("flap")
+
+
+async def test_authenticated_spectator_flow_uses_the_wallet(edge) -> None:  # noqa: ANN001
+    async with await MoltClient.register(edge.url, "watched2") as client, httpx.AsyncClient(
+        base_url=edge.url, timeout=30
+    ) as http:
+        session = await client.create_session("shellrunners", seed=2)
+        sid = session["sessionId"]
+        anonymous = await http.post(f"/api/games/shellrunners/sessions/{sid}/spectate-token")
+        assert (anonymous.status_code, anonymous.json()["code"]) == (401, "UNAUTHENTICATED")
+        access = await wallet_access_token(http, WALLET_KEY)
+        token = await http.post(
+            f"/api/games/shellrunners/sessions/{sid}/spectate-token", headers={"Authorization": f"Bearer {access}"}
+        )
+        assert token.status_code == 200, token.text
+        assert token.json()["viewerId"].startswith("0x")
+        # The cookie set at sign-in is an access session too.
+        assert http.cookies.get("molt_access")
+
+
+async def test_socket_refusals_carry_the_contract_codes(edge) -> None:  # noqa: ANN001
+    async with await MoltClient.register(edge.url, "refusals") as client:
+        session = await client.create_session("flappy-bots")
+        other = await client.create_session("flappy-bots")
+        sid = session["sessionId"]
+        dev = TokenIssuer(TokenKeys.from_settings(EdgeSettings()), 60)
+        cases = [
+            ("garbage", "TOKEN_INVALID", 4401),
+            (dev.issue(role="play", game="flappy-bots", session_id=sid, subject=client.agent_id, seat=None,
+                       now=time.time() - 3600).token, "TOKEN_EXPIRED", 4401),
+            (dev.issue(role="play", game="flappy-bots", session_id=other["sessionId"], subject=client.agent_id,
+                       seat=None).token, "FORBIDDEN", 4403),
+            (dev.issue(role="spectate", game="flappy-bots", session_id=sid, subject="v", seat="x").token,
+             "FORBIDDEN", 4403),
+        ]
+        base = edge.url.replace("http", "ws")
+        for token, code, close in cases:
+            async with connect(f"{base}/ws/flappy-bots/play?sessionId={sid}") as ws:
+                await ws.send(json.dumps({"t": "auth", "token": token}))
+                error = await recv(ws)
+                assert (error["t"], error["code"]) == ("error", code)
+                await ws.wait_closed()
+                assert ws.close_code == close
+        async with connect(f"{base}/ws/flappy-bots/play?sessionId={sid}") as ws:
+            started = time.monotonic()
+            error = await recv(ws, timeout=10)
+            assert error["code"] == "AUTH_TIMEOUT" and time.monotonic() - started >= 4.5
+            await ws.wait_closed()
+            assert ws.close_code == 4401
+
+
+async def test_bad_messages_get_errors_then_a_close_and_the_run_goes_on(edge) -> None:  # noqa: ANN001
+    async with await MoltClient.register(edge.url, "noisy") as client:
+        session = await client.create_session("flappy-bots", seed=4)
+        sid = session["sessionId"]
+        token = await client.play_token("flappy-bots", sid)
+        async with connect(token["wsUrl"]) as ws:
+            await ws.send(json.dumps({"t": "auth", "token": token["token"]}))
+            assert (await recv(ws))["t"] == "welcome"
+            for bad in ("not json", '{"t":"dance"}', json.dumps({"t": "input", "seq": 1, "action": "x" * 5000}),
+                        json.dumps({"t": "input", "seq": 1, "action": "moonwalk"})):
+                await ws.send(bad)
+                assert (await until(ws, "error"))["code"] == "BAD_MESSAGE"
+            await ws.send("[]")
+            await until(ws, "error")
+            await ws.wait_closed()
+            assert ws.close_code == 1008
+        # The run survived its noisy socket: a new socket resumes it.
+        async with client.play("flappy-bots", sid) as game:
+            assert game.welcome["status"] == "live"
+
+
+async def test_a_second_play_socket_replaces_the_first_and_the_run_resumes(edge) -> None:  # noqa: ANN001
+    async with await MoltClient.register(edge.url, "twice") as client:
+        session = await client.create_session("shellrunners", seed=8)
+        sid = session["sessionId"]
+        first_token = await client.play_token("shellrunners", sid)
+        async with connect(first_token["wsUrl"]) as first:
+            await first.send(json.dumps({"t": "auth", "token": first_token["token"]}))
+            assert (await recv(first))["t"] == "welcome"
+            frame = await until(first, "frame")
+            async with client.play("shellrunners", sid) as second:
+                replaced = await until(first, "error")
+                assert replaced["code"] == "REPLACED"
+                await first.wait_closed()
+                assert first.close_code == 4000
+                await second.send("left")
+                async for message in second:
+                    if message["t"] == "frame" and message["lastInputSeq"] == 1:
+                        assert message["tick"] > frame["tick"]
+                        break
+
+
+async def test_practice_sessions_are_never_listed_nor_watched(edge) -> None:  # noqa: ANN001
+    async with await MoltClient.register(edge.url, "practiser") as client:
+        practice = await client.create_session("flappy-bots", mode="practice")
+        sid = practice["sessionId"]
+        async with client.play("flappy-bots", sid) as game:
+            async for message in game:
+                if message["t"] == "frame":
+                    break
+            live = await client.live_sessions("flappy-bots")
+            assert sid not in {s["sessionId"] for s in live}
+            assert (await client.session("flappy-bots", sid))["joinable"] is False
+            refused = await public_token(edge.url, "flappy-bots", sid)
+            assert (refused.status_code, refused.json()["code"]) == (403, "NOT_SPECTATABLE")
+    async with await MoltClient.register(edge.url, "stranger") as stranger:
+        with pytest.raises(MoltApiError) as not_owner:
+            await stranger.play_token("flappy-bots", sid)
+        assert (not_owner.value.status, not_owner.value.code) == (403, "NOT_SESSION_OWNER")
+
+
+async def test_a_full_session_answers_409_with_the_exact_body(edge) -> None:  # noqa: ANN001
+    async with await MoltClient.register(edge.url, "popular") as client:
+        session = await client.create_session("flappy-bots", spectators_max=1)
+        sid = session["sessionId"]
+        async with client.play("flappy-bots", sid):
+            assert (await public_token(edge.url, "flappy-bots", sid)).status_code == 200
+            full = await public_token(edge.url, "flappy-bots", sid)
+        assert full.status_code == 409
+        assert full.json() == {
+            "code": "SPECTATORS_FULL",
+            "message": "1/1 spectators limit reached for this livestream",
+            "spectatorsCurrent": 1,
+            "spectatorsMax": 1,
+        }
