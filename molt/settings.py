@@ -84,6 +84,9 @@ class EdgeSettings(BaseSettings):
     edge_id: str = "edge-1"
     host: str = "127.0.0.1"
     port: int = 8000
+    # Longer than clients' usual pool idle time, so a reused connection is rarely one
+    # the server has just closed (a POST on it would fail rather than be retried).
+    keep_alive_s: int = Field(default=75, ge=1)
     app_id: str = WorkerSettings.model_fields["app_id"].default
     spectators_max_default: int = Field(default=50, ge=1)
     spectators_max_limit: int = Field(default=10_000, ge=1)

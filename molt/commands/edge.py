@@ -21,5 +21,11 @@ def run(_: argparse.Namespace) -> int:
 
     kafka, edge, topics = KafkaSettings(), EdgeSettings(), TopicSettings()
     asyncio.run(ensure_topics(kafka.bootstrap_servers, topics, edge.app_id))
-    uvicorn.run(create_app(edge, kafka, topics), host=edge.host, port=edge.port, log_level="info")
+    uvicorn.run(
+        create_app(edge, kafka, topics),
+        host=edge.host,
+        port=edge.port,
+        log_level="warning",
+        timeout_keep_alive=edge.keep_alive_s,
+    )
     return 0

@@ -117,7 +117,10 @@ def apply(state: SessionState, command: SessionCommand, offset: int, effects: Ef
                 state.connection_id = None
                 state.disconnected_at_ms = now
         case SeatRequested() as request:
+            seats_before = len(state.seats)
             effects.decisions.append(_decide_seat(state, command, request, now))
+            if len(state.seats) != seats_before:
+                effects.changed.add(state.session_id)
         case SeatOccupied(leaseId=lease_id):
             seat = state.seats.get(lease_id)
             if seat is not None:

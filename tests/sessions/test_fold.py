@@ -140,11 +140,13 @@ def request(log: Log, viewer: str, request_id: str) -> tuple:
 
 def test_seats_are_granted_up_to_capacity_then_refused_with_counts() -> None:
     log, folder = live_session()
+    folder.effects.changed.clear()
     folder.feed(*(request(log, f"v{i}", f"r{i}") for i in range(5)))
     granted = [d for d in folder.decisions() if d["granted"]]
     refused = [d for d in folder.decisions() if not d["granted"]]
     assert len(granted) == 3 and len(refused) == 2
     assert {(d["code"], d["spectatorsCurrent"], d["spectatorsMax"]) for d in refused} == {(SPECTATORS_FULL, 3, 3)}
+    assert S in folder.effects.changed  # the spectators view must show the new count
 
 
 def test_a_viewer_asking_again_gets_the_same_seat() -> None:

@@ -1,0 +1,86 @@
+"""The Faust shell around the fold, in Faust's ``test_context()`` (no broker).
+
+Records go through the real agent and runtime; the output topics are replaced by
+recorders so the test sees exactly what the worker would publish.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import faust
+import pytest
+
+from molt.settings import TopicSettings, WorkerSettings
+from schemas.codec import Codec
+from schemas.records import InputReceived, PlayerConnected, SeatRequested, SessionOpened, Tick, encode_command
+from streams.sessions.agents import install
+from streams.sessions.partition import PartitionFold
+from streams.sessions.runtime import Owned, SessionRuntime
+from tests.sessions.helpers import Log
+
+
+class Recorder:
+    """Stands in for an output topic: keeps what was sent, by keyword."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict] = []
+
+    async def send(self, **message: object) -> None:
+        self.sent.append(message)
+
+
+@pytest.fixture
+def runtime(tmp_path: Path) -> SessionRuntime:
+    app = faust.App("agent-test", broker="kafka://localhost:1", store="memory://", datadir=str(tmp_path))
+    runtime = install(app, WorkerSettings(worker_id="t", data_dir=tmp_path), TopicSettings(partitions=1), "localhost:1")
+    app.finalize()
+    app.flow_control.resume()
+    for name in ("frames", "results", "seat_replies"):
+        setattr(runtime.topics, name, Recorder())
+    # As after a rebalance: partition 0 is owned and recovered (from nothing).
+    entry = Owned(fold=PartitionFold(0))
+    entry.ready.set()
+    runtime.owned[0] = entry
+    return runtime
+
+
+async def test_the_agent_folds_records_into_frames_views_and_decisions(runtime: SessionRuntime) -> None:
+    codec = Codec()
+    log = Log()
+    records = [
+        log.add("s1", SessionOpened("flappy-bots", "api", 3, "agt", "bot", 2)),
+        log.add("s1", PlayerConnected("c1")),
+        log.add("s1", SeatRequested("r1", "v1", "public")),
+        log.add("s1", InputReceived(1, "flap", "c1")),
+        log.tick(),
+        log.tick(),
+    ]
+    agent = runtime.app.agents["fold_commands"]
+    async with agent.test_context() as context:
+        for _, command in records:
+            await context.put(encode_command(codec, command), key=command.sessionId.encode(), partition=0)
+
+    batches = [codec.decode("FrameBatch", m["value"]) for m in runtime.topics.frames.sent]
+    assert [b["tickNo"] for b in batches] == [records[4][1].body.tickNo, records[5][1].body.tickNo]
+    assert [f["lastInputSeq"] for b in batches for f in b["frames"]] == [1, 1]
+    (decision,) = [codec.decode("SeatDecision", m["value"]) for m in runtime.topics.seat_replies.sent]
+    assert decision["granted"] and decision["requestId"] == "r1"
+    view = codec.decode("SessionView", runtime.tables.sessions[b"s1"])
+    assert (view["status"], view["spectatorsCurrent"], view["spectatorsMax"]) == ("live", 1, 2)
+    assert codec.decode("SpectatorCount", runtime.tables.spectators[b"s1"])["current"] == 1
+
+
+async def test_a_tick_on_a_checkpoint_boundary_checkpoints_every_session(runtime: SessionRuntime) -> None:
+    codec = Codec()
+    log = Log(tick_no=runtime.checkpoint_ticks * 1000 - 1)
+    records = [log.add("s1", SessionOpened("shellrunners", "api", 3, "agt", "bot", 2)), log.tick()]
+    assert records[1][1].body.tickNo % runtime.checkpoint_ticks == 0
+    async with runtime.app.agents["fold_commands"].test_context() as context:
+        for _, command in records:
+            await context.put(encode_command(codec, command), key=command.sessionId.encode(), partition=0)
+    marker = codec.decode("PartitionCheckpoint", runtime.tables.checkpoints[b"0"])
+    assert marker["activeSessions"] == ["s1"] and marker["offset"] == 1
+    state = codec.decode("SessionState", runtime.tables.state[b"s1"])
+    assert (state["appliedOffset"], state["status"]) == (1, "waiting")
