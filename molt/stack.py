@@ -1,4 +1,4 @@
-"""Real worker and edge processes for integration tests, on free ports.
+"""Real worker and edge processes on free ports, for integration tests and benchmarks.
 
 A ``Stack`` shares one broker and one set of topics; each worker or edge it starts
 is a real ``molt worker`` / ``molt edge`` child process that tests may stop or
@@ -7,16 +7,16 @@ is a real ``molt worker`` / ``molt edge`` child process that tests may stop or
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
 from molt.localkafka import free_port
-from molt.processes import ManagedProcess, molt_argv
+from molt.processes import ManagedProcess, ProcessFailed, molt_argv
 
 READY_TIMEOUT_S = 90.0
-TEST_PARTITIONS = 4
 
 
 @dataclass
@@ -34,12 +34,26 @@ class Worker:
         """The worker's /readyz body: which partitions it owns and has recovered."""
         return httpx.get(f"{self.url}/readyz/", timeout=5).json()
 
+    def wait_recovered(self, partitions: list[int], timeout: float = READY_TIMEOUT_S) -> None:
+        """Wait until the worker owns and has recovered exactly ``partitions``.
+
+        /readyz answers 200 as soon as what the worker owns is recovered, which holds
+        too in the moment before it takes its first assignment.
+        """
+        deadline = time.monotonic() + timeout
+        while self.readiness()["recovered"] != partitions:
+            self.process.check_alive()
+            if time.monotonic() > deadline:
+                raise ProcessFailed(f"{self.process.name} did not recover {partitions}: {self.readiness()}")
+            time.sleep(0.2)  # polling a readiness URL: there is no event to await
+
 
 @dataclass
 class Stack:
     bootstrap: str
     root: Path
-    partitions: int = TEST_PARTITIONS
+    # Every process on one broker must agree on it (see molt.topics).
+    partitions: int
     extra_env: dict[str, str] = field(default_factory=dict)
     processes: list[ManagedProcess] = field(default_factory=list)
     workers: list[Worker] = field(default_factory=list)

@@ -6,13 +6,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.kafka_support import start_test_kafka
-from tests.stack import Edge, Stack
+from molt.localkafka import start_scratch_kafka
+from molt.stack import Edge, Stack
+
+# Few partitions: workers start, recover and rebalance them quickly.
+TEST_PARTITIONS = 4
 
 
 @pytest.fixture(scope="session")
 def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    bootstrap, stop = start_test_kafka(tmp_path_factory.mktemp("kafka"))
+    bootstrap, stop = start_scratch_kafka(tmp_path_factory.mktemp("kafka"))
     try:
         yield bootstrap
     finally:
@@ -20,9 +23,15 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def topic_partitions() -> int:
+    """The partition count of the suite's topics: every process on its broker must use it."""
+    return TEST_PARTITIONS
+
+
+@pytest.fixture(scope="session")
+def stack(kafka_bootstrap: str, topic_partitions: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """One worker and one edge, shared by the tests that only need a running product."""
-    running = Stack(kafka_bootstrap, tmp_path_factory.mktemp("stack"))
+    running = Stack(kafka_bootstrap, tmp_path_factory.mktemp("stack"), topic_partitions)
     try:
         running.start_worker("worker-1")
         yield running

@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import sys
 
+from molt.bench.writer import CommandWriter
 from schemas.records import SeatRequested
-from tests.commands import CommandWriter
 
 
 async def storm(bootstrap: str, session_id: str, prefix: str, count: int) -> None:

@@ -8,6 +8,7 @@ import importlib
 # name -> module exposing add_arguments(parser) and run(args) -> int
 BENCHMARKS = {
     "sim": "molt.commands.bench_sim",
+    "runtime": "molt.commands.bench_runtime",
 }
 
 

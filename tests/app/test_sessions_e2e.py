@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.stack import Edge
+from molt.stack import Edge
 
 pytestmark = pytest.mark.integration
 

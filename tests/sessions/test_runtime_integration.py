@@ -12,8 +12,10 @@ import time
 
 import pytest
 
+from molt.bench.writer import CommandWriter
 from molt.logreader import read_range
 from molt.settings import REPO_ROOT
+from molt.stack import Stack
 from schemas.codec import Codec
 from schemas.records import (
     InputReceived,
@@ -26,8 +28,7 @@ from schemas.records import (
 )
 from schemas.topics import SEAT_REPLIES, SESSION_COMMANDS, SESSION_RESULTS, SPECTATORS_VIEW, view_topic
 from streams.sessions.offline import fold_session
-from tests.commands import BotDriver, CommandWriter, TopicReader, partition_of, session_ids_on
-from tests.stack import Stack
+from tests.commands import RecordingBotDriver, TopicReader, partition_of, session_ids_on
 
 pytestmark = pytest.mark.integration
 
@@ -72,7 +73,7 @@ async def test_failover_after_kill_9_resumes_every_session_exactly(stack: Stack)
     async with CommandWriter(bootstrap) as writer, TopicReader(
         bootstrap, SESSION_RESULTS.name, "RunResult", stack.partitions
     ) as results:
-        driver = BotDriver(writer, bootstrap, stack.partitions)
+        driver = RecordingBotDriver(writer, bootstrap, stack.partitions)
         await driver.start()
         try:
             for sid in sessions:

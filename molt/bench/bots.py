@@ -1,0 +1,96 @@
+"""Plays sessions through Kafka with the reference bots: frames in, inputs out.
+
+``BotDriver`` follows session.frames from its end, as agents behind an edge would see
+it. For every frame of a session it drives, it asks the game's reference policy for
+an action and enqueues it as an InputReceived without waiting for Kafka's
+acknowledgement, so one process keeps up with a thousand sessions at 30 Hz. A
+session whose frame shows its run over is released and added to ``over``.
+
+Observers subclass it: ``on_batch`` sees every FrameBatch read, with its Kafka record,
+and ``on_input_acked`` every input Kafka acknowledged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import defaultdict
+from functools import partial
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.structs import ConsumerRecord
+
+from molt.bench.writer import CommandWriter
+from schemas.codec import Codec
+from schemas.records import InputReceived
+from schemas.topics import SESSION_FRAMES
+from streams.sim.bots import Policy, reference_policy
+
+
+class BotDriver:
+    def __init__(self, writer: CommandWriter, bootstrap: str, partitions: int) -> None:
+        self.writer = writer
+        self.codec = Codec()
+        self.sessions: dict[str, tuple[Policy, str]] = {}  # session -> (policy, connection)
+        self.over: set[str] = set()
+        self.inputs_sent = 0
+        self._input_seq: defaultdict[str, int] = defaultdict(int)
+        self._tps = [TopicPartition(SESSION_FRAMES.name, p) for p in range(partitions)]
+        self._consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+        self._task: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        await self._consumer.start()
+        self._consumer.assign(self._tps)
+        await self._consumer.seek_to_end(*self._tps)
+        for tp in self._tps:  # resolve the end offsets now, before any session starts
+            await self._consumer.position(tp)
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        await self._consumer.stop()
+
+    def drive(self, session_id: str, game: str, connection_id: str) -> None:
+        self.sessions[session_id] = (reference_policy(game), connection_id)
+
+    def release(self, session_id: str) -> None:
+        self.sessions.pop(session_id, None)
+
+    def on_batch(self, record: ConsumerRecord, batch: dict) -> None:
+        """Called for every FrameBatch read, before the bots act on it."""
+
+    def on_input_acked(self, session_id: str, seq: int, offset: int) -> None:
+        """Called once Kafka acknowledged an input."""
+
+    async def _run(self) -> None:
+        while True:
+            for records in (await self._consumer.getmany(timeout_ms=100)).values():
+                for record in records:
+                    batch = self.codec.decode("FrameBatch", record.value)
+                    self.on_batch(record, batch)
+                    for frame in batch["frames"]:
+                        if frame["sessionId"] in self.sessions:
+                            await self._play(frame)
+
+    async def _play(self, frame: dict) -> None:
+        session_id = frame["sessionId"]
+        policy, connection = self.sessions[session_id]
+        view = json.loads(frame["frameJson"])
+        if view["ended"]:
+            self.release(session_id)
+            self.over.add(session_id)
+            return
+        action = policy(view)
+        if action is None:
+            return
+        self._input_seq[session_id] += 1
+        self.inputs_sent += 1
+        seq = self._input_seq[session_id]
+        acked = partial(self.on_input_acked, session_id, seq)
+        await self.writer.enqueue(session_id, InputReceived(seq, action, connection), on_ack=acked)

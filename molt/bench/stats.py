@@ -1,0 +1,35 @@
+"""Small figures benchmarks report: percentiles of samples, and a process's CPU time.
+
+Percentiles use the nearest-rank method, so every figure is a value that was measured.
+CPU time is read from ``/proc/<pid>/stat`` (user + system, every thread of the process).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def percentiles(samples: Sequence[float], *, digits: int = 2) -> dict[str, float] | None:
+    """``{"p50", "p99"}`` of ``samples``, or None when there are none."""
+    if not samples:
+        return None
+    ordered = sorted(samples)
+
+    def rank(p: float) -> float:
+        return round(ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)], digits)
+
+    return {"p50": rank(50), "p99": rank(99)}
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time the process ``pid`` has used so far."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    # Fields after the command name, which is in parentheses and may hold spaces.
+    fields = stat[stat.rindex(")") + 2 :].split()
+    utime, stime = int(fields[11]), int(fields[12])
+    return (utime + stime) / _CLOCK_TICKS

@@ -1,0 +1,365 @@
+"""``molt bench runtime``: how many live sessions one worker process holds at 30 Hz.
+
+For each N of ``--sessions`` (ascending; sessions carry over from one N to the next),
+N sessions are kept live on one ``molt worker`` process, played over Kafka by the
+reference bots of ``molt.bench.bots``; a run that ends is replaced at once. After
+``--warmup`` seconds, a window of ``--seconds`` is measured:
+
+- tick start jitter: a Tick record's CreateTime minus its ``scheduledAtUs`` (when the
+  runtime's ticker appended it to its producer's batch, against when it was due);
+- tick-to-frame lag: the CreateTime of the FrameBatch of that tick minus the same
+  ``scheduledAtUs`` (the whole tick: ticker, log, fold, engines, encoding, send);
+- frames/s: session frames inside the window's FrameBatches; live sessions: frames per
+  tick; inputs/s: InputReceived records the bots sent; skipped ticks: ticks due in the
+  window that the ticker never sent;
+- CPU: the worker process's user + system time over the window, in % of one core (and
+  the same for this process, which plays every bot).
+
+CreateTime has millisecond resolution and is truncated; each figure takes the middle of
+its millisecond, so it is within ±0.5 ms. Both clocks are this machine's. N holds when
+p99 jitter ≤ 5 ms and p99 tick-to-frame lag ≤ one tick interval; the JSON names the
+largest N that held. The floor under both is the raw aiokafka produce → consume round
+trip on the same broker (``molt.bench.roundtrip``), measured first in the same run.
+
+A scratch broker (unless ``MOLT_KAFKA_BOOTSTRAP`` names a cluster) and the worker are
+started here and stopped on the way out, Ctrl-C and SIGTERM included. The worker gets
+an app id of its own, so on a shared cluster it joins no other group; every other
+consumer group folding session.commands would still add its own ticks and frames, and
+a warning says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import secrets
+import signal
+import tempfile
+import time
+from collections.abc import Coroutine, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from aiokafka.admin import AIOKafkaAdminClient
+
+from molt.bench.load import BatchTime, LiveSessions, TimedBotDriver
+from molt.bench.roundtrip import roundtrip_ms
+from molt.bench.stats import cpu_seconds, percentiles
+from molt.bench.ticks import TickTime, tick_times
+from molt.bench.writer import CommandWriter
+from molt.localkafka import LocalKafkaError, start_scratch_kafka
+from molt.processes import ProcessFailed
+from molt.settings import KafkaSettings, TopicSettings, WorkerSettings
+from molt.stack import Stack
+from molt.topics import TopicLayoutError, ensure_topics
+from streams.sessions.pacing import Schedule
+
+DEFAULT_SESSIONS = "100,250,500,1000,1500"
+JITTER_BOUND_MS = 5.0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+WORKER = "bench-worker"
+# The runtime names its ticker's producer after the worker (streams.sessions.agents).
+TICKER_ID = f"{WORKER}:ticker"
+# After a window, how long the frames of its last ticks may take to arrive.
+SETTLE_TIMEOUT_S = 10.0
+# Frames this close to their schedule show the worker folds the log's present.
+CURRENT_MS = 1000.0
+CATCH_UP_TIMEOUT_S = 300.0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--sessions", type=_counts, default=_counts(DEFAULT_SESSIONS), metavar="N,N,…",
+        help=f"live session counts to try, ascending (default {DEFAULT_SESSIONS})",
+    )  # fmt: skip
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured window per count (default 10)")
+    parser.add_argument("--warmup", type=float, default=5.0, help="seconds before each window (default 5)")
+    parser.add_argument(
+        "--partitions", type=int, default=TopicSettings().partitions,
+        help="partitions of the session topics (default MOLT_TOPICS_PARTITIONS or 8)",
+    )  # fmt: skip
+    parser.add_argument("--roundtrips", type=int, default=1000, help="Kafka round trips timed (default 1000)")
+    parser.add_argument("--run-dir", type=Path, help="keep the broker's and the worker's data and logs here")
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON to PATH")
+
+
+def _counts(text: str) -> list[int]:
+    try:
+        counts = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of integers: {text!r}") from None
+    if any(n <= 0 for n in counts) or counts != sorted(set(counts)):
+        raise argparse.ArgumentTypeError(f"counts must be positive and ascending: {text!r}")
+    return counts
+
+
+@dataclass
+class Step:
+    sessions: int
+    live_sessions: int
+    jitter_ms: dict[str, float] | None
+    tick_to_frame_ms: dict[str, float] | None
+    frames_per_s: int
+    inputs_per_s: int
+    worker_cpu_pct: float
+    bots_cpu_pct: float
+    ticks_due: int
+    ticks_skipped: int
+    other_tickers: list[str]
+
+    def within(self, tick_interval_ms: float) -> bool:
+        return (
+            self.jitter_ms is not None
+            and self.tick_to_frame_ms is not None
+            and self.jitter_ms["p99"] <= JITTER_BOUND_MS
+            and self.tick_to_frame_ms["p99"] <= tick_interval_ms
+        )
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.seconds <= 0 or args.warmup < 0 or args.roundtrips <= 0 or args.partitions <= 0:
+        print("error: --seconds, --roundtrips and --partitions must be positive, --warmup not negative")
+        return EXIT_USAGE
+    # SIGTERM unwinds like Ctrl-C, through the code that stops the services.
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        with _run_dir(args.run_dir) as root:
+            report = _with_services(args, root)
+    except KeyboardInterrupt:
+        print("interrupted; everything the benchmark started was stopped")
+        return EXIT_INTERRUPTED
+    except (LocalKafkaError, ProcessFailed, TopicLayoutError) as error:
+        print(f"error: {error}")
+        return EXIT_FAILED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    _print_table(report)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+@contextlib.contextmanager
+def _run_dir(requested: Path | None) -> Iterator[Path]:
+    if requested is not None:
+        requested.mkdir(parents=True, exist_ok=True)
+        yield requested
+        return
+    with tempfile.TemporaryDirectory(prefix="molt-bench-runtime-") as scratch:
+        yield Path(scratch)
+
+
+def _with_services(args: argparse.Namespace, root: Path) -> dict:
+    external = KafkaSettings().is_external
+    print("using the cluster at MOLT_KAFKA_BOOTSTRAP…" if external else "starting Kafka…", flush=True)
+    bootstrap, stop_kafka = start_scratch_kafka(root / "kafka")
+    app_id = f"molt-bench-{secrets.token_hex(4)}"
+    try:
+        asyncio.run(ensure_topics(bootstrap, TopicSettings(partitions=args.partitions), app_id))
+        stack = Stack(bootstrap, root, args.partitions, extra_env={"MOLT_WORKER_APP_ID": app_id})
+        try:
+            print(f"starting the worker ({args.partitions} partitions)…", flush=True)
+            worker = stack.start_worker(WORKER)
+            worker.wait_recovered(list(range(args.partitions)))
+            return asyncio.run(_interruptible(_measure(args, bootstrap, worker.process.pid)))
+        finally:
+            stack.close()
+            if external:
+                asyncio.run(_delete_topics(bootstrap, f"{app_id}-"))
+    finally:
+        stop_kafka()
+
+
+async def _interruptible(work: Coroutine[Any, Any, dict]) -> dict:
+    """Run ``work``; Ctrl-C or SIGTERM cancels it, so its cleanup runs, then raises KeyboardInterrupt.
+
+    A KeyboardInterrupt raised wherever the loop happens to be could land inside that
+    very cleanup and cut it short.
+    """
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    assert task is not None
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig, handler in previous.items():
+        if handler is not signal.SIG_IGN:
+            loop.add_signal_handler(sig, task.cancel)
+    try:
+        return await work
+    except asyncio.CancelledError:
+        raise KeyboardInterrupt from None
+    finally:
+        for sig, handler in previous.items():
+            loop.remove_signal_handler(sig)
+            signal.signal(sig, handler)
+
+
+async def _measure(args: argparse.Namespace, bootstrap: str, worker_pid: int) -> dict:
+    print(f"timing {args.roundtrips} Kafka round trips…", flush=True)
+    floor = percentiles(await roundtrip_ms(bootstrap, args.roundtrips))
+    tick_rate = WorkerSettings().tick_rate
+    steps: list[Step] = []
+    async with CommandWriter(bootstrap, producer_id="bench:bots") as writer:
+        driver = TimedBotDriver(writer, bootstrap, args.partitions)
+        await driver.start()
+        try:
+            live = LiveSessions(writer, driver)
+            await live.top_up(args.sessions[0])
+            print("waiting for the first frames…", flush=True)
+            await _caught_up(driver)
+            for n in args.sessions:
+                print(f"N={n}: warming up ({args.warmup:g} s)…", flush=True)
+                await live.hold(n, args.warmup)
+                print(f"N={n}: measuring ({args.seconds:g} s)…", flush=True)
+                steps.append(await _measure_step(args, bootstrap, worker_pid, tick_rate, live, driver, n))
+            await live.abandon_all()
+        finally:
+            await driver.stop()
+    return _report(args, tick_rate, floor, steps)
+
+
+async def _measure_step(
+    args: argparse.Namespace,
+    bootstrap: str,
+    worker_pid: int,
+    tick_rate: int,
+    live: LiveSessions,
+    driver: TimedBotDriver,
+    n: int,
+) -> Step:
+    driver.batches.clear()
+    began = _Mark.now(worker_pid, driver)
+    await live.hold(n, args.seconds)
+    ended = _Mark.now(worker_pid, driver)
+    window_s = ended.wall_s - began.wall_s
+    start_us, end_us = int(began.wall_s * 1e6), int(ended.wall_s * 1e6)
+    await _settle(driver, end_us)
+    tickers = await tick_times(bootstrap, args.partitions, start_us, end_us)
+    ticks = tickers.pop(TICKER_ID, [])
+    if tickers:
+        print(f"warning: other tickers on these topics, figures are mixed: {', '.join(sorted(tickers))}")
+    batches = _window_batches(driver.batches, start_us, end_us)
+    frames = sum(b.frames for b in batches)
+    ticks_due = _ticks_due(tick_rate, start_us, end_us)
+    return Step(
+        sessions=n,
+        live_sessions=round(frames / len({b.tick_no for b in batches})) if batches else 0,
+        jitter_ms=percentiles([_since_due_ms(t) for t in ticks]),
+        tick_to_frame_ms=percentiles([_since_due_ms(b) for b in batches]),
+        frames_per_s=round(frames / window_s),
+        inputs_per_s=round((ended.inputs - began.inputs) / window_s),
+        worker_cpu_pct=round(100 * (ended.worker_cpu_s - began.worker_cpu_s) / window_s, 1),
+        bots_cpu_pct=round(100 * (ended.own_cpu_s - began.own_cpu_s) / window_s, 1),
+        ticks_due=ticks_due,
+        ticks_skipped=ticks_due - len({t.tick_no for t in ticks}),
+        other_tickers=sorted(tickers),
+    )
+
+
+async def _caught_up(driver: TimedBotDriver) -> None:
+    """Wait for current frames: a worker new to a cluster with history first folds all of it."""
+    deadline = time.monotonic() + CATCH_UP_TIMEOUT_S
+    while not any(_since_due_ms(b) < CURRENT_MS for b in driver.batches):
+        if time.monotonic() > deadline:
+            print(f"warning: no current frames after {CATCH_UP_TIMEOUT_S:g} s; measuring anyway")
+            return
+        await asyncio.sleep(0.2)  # the driver's task reads the frames
+
+
+@dataclass(frozen=True)
+class _Mark:
+    """The counters a window is the difference of."""
+
+    wall_s: float
+    worker_cpu_s: float
+    own_cpu_s: float
+    inputs: int
+
+    @classmethod
+    def now(cls, worker_pid: int, driver: TimedBotDriver) -> _Mark:
+        return cls(time.time(), cpu_seconds(worker_pid), time.process_time(), driver.inputs_sent)
+
+
+async def _settle(driver: TimedBotDriver, end_us: int) -> None:
+    """Wait until every partition with frames has sent those of a tick due after ``end_us``."""
+    deadline = time.monotonic() + SETTLE_TIMEOUT_S
+    while time.monotonic() < deadline:
+        partitions = {b.partition for b in driver.batches}
+        if partitions <= {b.partition for b in driver.batches if b.scheduled_us >= end_us}:
+            return
+        await asyncio.sleep(0.1)  # the driver's task reads the frames
+
+
+def _window_batches(batches: list[BatchTime], start_us: int, end_us: int) -> list[BatchTime]:
+    """The first FrameBatch of each partition's tick due in the window."""
+    first: dict[tuple[int, int], BatchTime] = {}
+    for batch in batches:
+        if start_us <= batch.scheduled_us < end_us:
+            first.setdefault((batch.partition, batch.tick_no), batch)
+    return list(first.values())
+
+
+def _since_due_ms(record: TickTime | BatchTime) -> float:
+    return record.created_ms + 0.5 - record.scheduled_us / 1000
+
+
+def _ticks_due(tick_rate: int, start_us: int, end_us: int) -> int:
+    schedule = Schedule.start(tick_rate, 0, 0)
+    first = start_us * 1000 // schedule.period_ns
+    candidates = range(first, end_us * 1000 // schedule.period_ns + 1)
+    return sum(start_us <= schedule.scheduled_wall_us(k) < end_us for k in candidates)
+
+
+def _report(args: argparse.Namespace, tick_rate: int, floor: dict | None, steps: list[Step]) -> dict:
+    interval_ms = 1000 / tick_rate
+    held = [step.sessions for step in steps if step.within(interval_ms)]
+    return {
+        "tick_rate": tick_rate,
+        "partitions": args.partitions,
+        "window_s": args.seconds,
+        "warmup_s": args.warmup,
+        "bounds_ms": {"jitter_p99": JITTER_BOUND_MS, "tick_to_frame_p99": round(interval_ms, 3)},
+        "max_sessions_at_30hz": max(held, default=None),
+        "jitter_ms": {str(step.sessions): step.jitter_ms for step in steps},
+        "tick_to_frame_ms": {str(step.sessions): step.tick_to_frame_ms for step in steps},
+        "kafka_roundtrip_ms": floor,
+        "steps": [{**asdict(step), "within_bounds": step.within(interval_ms)} for step in steps],
+    }
+
+
+def _print_table(report: dict) -> None:
+    def pair(figures: dict | None) -> str:
+        return "-" if figures is None else f"{figures['p50']:.1f} / {figures['p99']:.1f}"
+
+    print(
+        f"\n{'N':>6}{'live':>7}{'jitter ms p50/p99':>20}{'tick→frame ms p50/p99':>24}"
+        f"{'frames/s':>10}{'inputs/s':>10}{'worker CPU':>12}{'bots CPU':>10}{'skipped':>9}  held"
+    )
+    for step in report["steps"]:
+        print(
+            f"{step['sessions']:>6}{step['live_sessions']:>7}{pair(step['jitter_ms']):>20}"
+            f"{pair(step['tick_to_frame_ms']):>24}{step['frames_per_s']:>10,}{step['inputs_per_s']:>10,}{step['worker_cpu_pct']:>11.0f}%"
+            f"{step['bots_cpu_pct']:>9.0f}%{step['ticks_skipped']:>9}  {'yes' if step['within_bounds'] else 'no'}"
+        )
+    bounds = report["bounds_ms"]
+    print(f"\nKafka produce → consume round trip (the floor), ms p50/p99: {pair(report['kafka_roundtrip_ms'])}")
+    print(
+        f"largest N within p99 jitter ≤ {bounds['jitter_p99']:g} ms and p99 tick→frame ≤ "
+        f"{bounds['tick_to_frame_p99']:g} ms: {report['max_sessions_at_30hz'] or 'none'}"
+    )
+
+
+async def _delete_topics(bootstrap: str, prefix: str) -> None:
+    """Delete the topics the benchmark's worker made on a cluster that outlives the run."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="molt-bench")
+    await admin.start()
+    try:
+        doomed = [name for name in await admin.list_topics() if name.startswith(prefix)]
+        if doomed:
+            await admin.delete_topics(doomed)
+    finally:
+        await admin.close()

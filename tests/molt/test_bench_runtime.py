@@ -1,0 +1,39 @@
+"""``molt bench runtime`` runs end to end on the suite's broker and writes sane figures."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from molt.processes import molt_argv
+
+pytestmark = pytest.mark.integration
+
+BENCH_TIMEOUT_S = 300
+
+
+def test_bench_runtime_writes_the_figures(kafka_bootstrap: str, topic_partitions: int, tmp_path: Path) -> None:
+    out = tmp_path / "runtime.json"
+    argv = molt_argv(
+        "bench", "runtime", "--sessions", "2,5", "--seconds", "2", "--warmup", "1",
+        "--roundtrips", "50", "--partitions", str(topic_partitions), "--json", str(out),
+    )  # fmt: skip
+    env = {**os.environ, "MOLT_KAFKA_BOOTSTRAP": kafka_bootstrap}
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=BENCH_TIMEOUT_S, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    report = json.loads(out.read_text())
+    assert report["tick_rate"] == 30
+    assert report["max_sessions_at_30hz"] in (None, 2, 5)
+    assert set(report["jitter_ms"]) == set(report["tick_to_frame_ms"]) == {"2", "5"}
+    for figures in [*report["jitter_ms"].values(), *report["tick_to_frame_ms"].values(), report["kafka_roundtrip_ms"]]:
+        assert figures["p50"] <= figures["p99"]
+    for step in report["steps"]:
+        assert step["live_sessions"] > 0
+        assert step["frames_per_s"] > 0
+        assert step["worker_cpu_pct"] > 0
+    assert "largest N within" in done.stdout
