@@ -49,6 +49,11 @@ def install_readiness(app: faust.App, runtime: SessionRuntime) -> None:
         owned = sorted(runtime.owned)
         recovered = sorted(runtime.ready_partitions())
         # A worker may own no partition (more workers than partitions): still ready.
-        ready = app.tables.recovery.completed.is_set() and owned == recovered and not app.rebalancing
+        ready = (
+            runtime.assigned_once
+            and app.tables.recovery.completed.is_set()
+            and owned == recovered
+            and not app.rebalancing
+        )
         body = {"ready": ready, "partitions": owned, "recovered": recovered}
         return web.json(body, status=200 if ready else 503)

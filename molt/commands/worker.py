@@ -17,12 +17,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(_: argparse.Namespace) -> int:
     # Imported here: loading Faust is slow and only the worker needs it.
     import faust
+    import uvloop
 
     from streams.app import create_app
 
     kafka, topics, worker = KafkaSettings(), TopicSettings(), WorkerSettings()
     asyncio.run(ensure_topics(kafka.bootstrap_servers, topics, worker.app_id))
     worker.worker_data_dir.mkdir(parents=True, exist_ok=True)
+    # libuv's loop: the worker's time goes to the loop and the Kafka clients on it.
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     app = create_app(worker, kafka, topics)
     faust.Worker(app, loglevel=worker.log_level, quiet=True).execute_from_commandline()
     return 0

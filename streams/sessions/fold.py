@@ -11,9 +11,10 @@ Idempotence: ``accept`` refuses a record at or below the session's applied offse
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from schemas.records import (
     InputReceived,
@@ -32,7 +33,9 @@ from schemas.records import (
 from streams.sessions.model import ABANDONED, ENDED, EXPIRED, LIVE, QUIT, WAITING, Policy, Seat, SessionState
 from streams.sim.registry import ENGINES
 
-_COMPACT = (",", ":")
+# The state hash costs as much as a step: frames carry it once a second and on the
+# final frame (replays compare every frame's JSON, and the hash where it is set).
+HASH_EVERY_TICKS = 30
 
 # Refusal codes of a SeatDecision (the edge maps them to HTTP answers).
 SPECTATORS_FULL = "SPECTATORS_FULL"
@@ -164,20 +167,20 @@ def tick(state: SessionState, command: SessionCommand, body: Tick, offset: int, 
     step = engine.step(state.engine_state, actions)
     state.engine_state = step.state
     state.last_input_seq = state.last_received_seq
-    effects.frames.append(frame_datum(state))
+    effects.frames.append(frame_datum(state, with_hash=step.ended or engine.tick_of(step.state) % HASH_EVERY_TICKS == 0))
     if step.ended:
         _end(state, step.end_reason or "ended", now, offset, effects, already_in_engine=True)
 
 
-def frame_datum(state: SessionState) -> dict[str, Any]:
+def frame_datum(state: SessionState, *, with_hash: bool) -> dict[str, Any]:
     engine = ENGINES[state.game]
     return {
         "sessionId": state.session_id,
         "engineVersion": state.engine_version,
         "seq": engine.tick_of(state.engine_state),
         "lastInputSeq": state.last_input_seq,
-        "stateHash": engine.state_hash(state.engine_state),
-        "frameJson": json.dumps(engine.frame(state.engine_state), separators=_COMPACT),
+        "stateHash": engine.state_hash(state.engine_state) if with_hash else "",
+        "frameJson": orjson.dumps(engine.frame(state.engine_state)).decode(),
     }
 
 

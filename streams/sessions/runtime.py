@@ -11,9 +11,11 @@ owns, it keeps a ``PartitionFold`` in memory:
 - Folding: the agent hands every record to the partition's fold; records the fold has
   applied already (offset) are skipped, so Faust's redelivery after a crash is harmless.
 - Publishing: one FrameBatch per partition tick, results, seat decisions, and the
-  views (tables ``sessions`` and ``spectators``) when they change and once a second.
-- Checkpoints: every ``checkpoint_ticks`` ticks, every active session's state, then the
-  partition marker naming them (same changelog partition, so in that order).
+  views (tables ``sessions`` and ``spectators``) when they change; the sessions view
+  also once a second, for the live list's tick and score.
+- Checkpoints: every ``checkpoint_ticks`` ticks (partitions take turns), every active
+  session's state, then the partition marker naming them (same changelog partition,
+  so in that order).
 - Ticks: a paced loop sends one Tick per owned, recovered partition per period.
 
 Table writes need the context of an event of the same partition (Faust writes a
@@ -91,6 +93,8 @@ class SessionRuntime:
         self.tick_rate = tick_rate
         self.checkpoint_ticks = checkpoint_ticks
         self.owned: dict[int, Owned] = {}
+        # False until the first assignment arrived: before it, "owns nothing" means nothing.
+        self.assigned_once = False
 
     # -- ownership ---------------------------------------------------------------
 
@@ -103,6 +107,7 @@ class SessionRuntime:
 
     def on_assignment_ready(self) -> None:
         """Faust restored the tables of the new assignment: recover owned partitions."""
+        self.assigned_once = True
         name = self.topics.commands.get_topic_name()
         for tp in self.app.consumer.assignment():
             if tp.topic == name and tp.partition not in self.owned:
@@ -203,7 +208,8 @@ class SessionRuntime:
         if type(body) is Tick:
             if effects.frames:
                 await self._send_frames(partition, body, effects.frames)
-            if body.tickNo % self.checkpoint_ticks == 0:
+            # Partitions take turns, so their checkpoints do not all fall on one tick.
+            if body.tickNo % self.checkpoint_ticks == partition % self.checkpoint_ticks:
                 self._checkpoint(fold, body.tickNo, offset)
         for state in ended:
             await self._send_result(partition, state)
@@ -230,7 +236,8 @@ class SessionRuntime:
     def _checkpoint(self, fold: PartitionFold, tick_no: int, offset: int) -> None:
         for state in fold.sessions.values():
             self._write_state(state)
-            self._write_views(state)
+            # The live list's tick and score, once a second; counts change with seats.
+            self._write_session_view(state)
         marker = {
             "partition": fold.partition,
             "engineVersion": 0,
@@ -243,10 +250,14 @@ class SessionRuntime:
     def _write_state(self, state: SessionState) -> None:
         self.tables.state[state.session_id.encode()] = self.codec.encode("SessionState", state_to_datum(state))
 
+    def _write_session_view(self, state: SessionState) -> None:
+        self.tables.sessions[state.session_id.encode()] = self.codec.encode("SessionView", view_datum(state))
+
     def _write_views(self, state: SessionState) -> None:
-        key = state.session_id.encode()
-        self.tables.sessions[key] = self.codec.encode("SessionView", view_datum(state))
-        self.tables.spectators[key] = self.codec.encode("SpectatorCount", spectators_datum(state))
+        self._write_session_view(state)
+        self.tables.spectators[state.session_id.encode()] = self.codec.encode(
+            "SpectatorCount", spectators_datum(state)
+        )
 
     async def _send_frames(self, partition: int, body: Tick, frames: list[dict]) -> None:
         batch = {"partition": partition, "tickNo": body.tickNo, "scheduledAtUs": body.scheduledAtUs, "frames": frames}

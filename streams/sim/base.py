@@ -5,8 +5,9 @@ least the fields ``tick``, ``score``, ``end_reason`` (None while the run is live
 ``hit`` (what ended it, for renderers and tests). Those shared field names are what let
 the runtime read any game's state without knowing the game.
 
-The canonical encoding is compact JSON ``[engine_version, *fields]``: JSON is canonical
-for these types on every platform, and the leading version makes a state persisted under
+The canonical encoding is compact JSON ``[engine_version, *fields]`` (written by orjson,
+byte for byte what ``json.dumps`` with compact separators writes for these types): JSON
+is canonical for these types on every platform, and the leading version makes a state persisted under
 other rules fail loudly on decode instead of replaying wrongly.
 
 Both games scroll at a speed that ramps up in steps over time, so ``speed_at`` lives
@@ -18,12 +19,11 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
+import orjson
 from typing import Any, ClassVar
 
 from streams.sim.engine import UNKNOWN_ACTION, Rejection, Step
 
-_COMPACT = (",", ":")
 
 
 def _tuplify(value: Any) -> Any:
@@ -62,10 +62,10 @@ class EngineBase:
         return state._replace(end_reason=reason)
 
     def encode_state(self, state: Any) -> bytes:
-        return json.dumps((self.engine_version, *state), separators=_COMPACT).encode()
+        return orjson.dumps((self.engine_version, *state))
 
     def decode_state(self, data: bytes) -> Any:
-        version, *fields = json.loads(data)
+        version, *fields = orjson.loads(data)
         if version != self.engine_version:
             raise ValueError(f"{self.slug} state is from engine v{version}, this is v{self.engine_version}")
         return self.state_type._make(map(_tuplify, fields))

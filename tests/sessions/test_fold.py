@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from schemas.records import (
     InputReceived,
     PlayerConnected,
@@ -46,7 +48,20 @@ def test_inputs_apply_at_the_next_tick_and_frames_report_them() -> None:
     assert first["lastInputSeq"] == 2 and second["lastInputSeq"] == 2
     engine = ENGINES["flappy-bots"]
     expected = engine.step(engine.initial_state(7), ("flap", "flap")).state
-    assert first["stateHash"] == engine.state_hash(expected)
+    assert json.loads(first["frameJson"]) == engine.frame(expected)
+
+
+def test_frames_carry_the_state_hash_every_30_ticks_and_at_the_end() -> None:
+    log, folder = live_session()
+    for seq in range(1, 4):  # a flap every 19 ticks keeps the bird up for a while
+        folder.feed(*(log.tick() for _ in range(19)), log.add(S, InputReceived(seq, "flap", "c1")))
+    while not folder.effects.results:  # then it falls to the ground
+        folder.feed(log.tick())
+    frames = folder.effects.frames
+    hashed = [f["seq"] for f in frames if f["stateHash"]]
+    assert len(frames) > 30
+    assert hashed == [f["seq"] for f in frames if f["seq"] % 30 == 0 or f is frames[-1]]
+    assert frames[-1]["stateHash"] == folder.effects.results[0]["finalStateHash"]
 
 
 def test_stale_duplicate_and_foreign_inputs_are_dropped() -> None:
