@@ -97,6 +97,7 @@ class SocketSession:
         await self.bus.send_command(self.session_id, self.engine_version, body)
 
     async def welcome(self, view: dict) -> None:
+        """Queue the welcome, then every frame after the one it carries."""
         # A live session ticks 30 times a second: a first frame is at most a tick away.
         wait = 1.0 if view["status"] == "live" else 0.0
         latest = await self.fanout.wait_latest(self.session_id, wait)
@@ -114,6 +115,8 @@ class SocketSession:
                 connectionId=self.connection_id,
             )
         )
+        # No await since the latest frame was read: the next frame cannot slip between.
+        self.fanout.join(self.session_id, self.outbox)
 
     async def pump(self) -> None:
         """Send the outbox until it closes or the socket goes away."""
@@ -187,7 +190,6 @@ async def play(ws: WebSocket, slug: str, sessionId: str = "") -> None:  # noqa: 
     engine = ENGINES[slug]
     release = session.registry.claim(f"play:{sessionId}", lambda: _replace(session))
     await session.send_command(PlayerConnected(session.connection_id))
-    session.fanout.join(sessionId, session.outbox)
     last_seq = 0
 
     async def on_message(message: m.ClientMessage) -> int | None:
@@ -245,7 +247,6 @@ async def spectate(ws: WebSocket, slug: str, sessionId: str = "") -> None:  # no
     release = session.registry.claim(f"seat:{lease}", lambda: _replace(session))
     session.registry.leases[lease] = (sessionId, session.engine_version)
     await session.send_command(SeatOccupied(lease, session.connection_id))
-    session.fanout.join(sessionId, session.outbox)
 
     async def on_message(message: m.ClientMessage) -> int | None:
         if isinstance(message, m.Unexpected):
