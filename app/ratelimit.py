@@ -42,8 +42,9 @@ class RateLimiter:
         return len(self._buckets)
 
     def allow(self, key: str, now: float) -> Decision:
-        self._evict(now)
         bucket = self._buckets.pop(key, None) or _Bucket(float(self._burst), now)
+        # With this key's bucket taken out, eviction makes room for exactly it.
+        self._evict(now)
         # max(0, ...): an earlier clock reading (e.g. a clock step) must not drain the bucket.
         elapsed = max(0.0, now - bucket.updated_at)
         bucket.tokens = min(float(self._burst), bucket.tokens + elapsed * self._per_s)

@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from molt.aio import cancel_and_wait
+
 log = logging.getLogger(__name__)
 
 
@@ -36,12 +38,7 @@ class TopicFollower:
         self._task = asyncio.create_task(self._run(), name=f"follow:{self.topic}")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        await cancel_and_wait(self._task)
         await self._consumer.stop()
 
     async def _run(self) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from molt.aio import cancel_and_wait
 from schemas.codec import Codec, CodecError
 
 log = logging.getLogger(__name__)
@@ -101,12 +102,7 @@ class MaterializedView:
             log.error("view %s stopped following its topic", self.topic, exc_info=task.exception())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        await cancel_and_wait(self._task)
         if self._consumer is not None:
             await self._consumer.stop()
 

@@ -123,14 +123,14 @@ class SocketSession:
         while (text := await self.outbox.next()) is not None:
             await self.ws.send_text(text)
 
-    def complain(self, code: str, message: str, close: int = m.CLOSE_POLICY) -> bool:
-        """Answer a bad message; true when the socket has had enough and must close."""
+    def complain(self, code: str, message: str, close: int = m.CLOSE_POLICY) -> int | None:
+        """Answer a bad message; returns ``close`` once the socket has had enough, else None."""
         self.bad_messages += 1
         self.outbox.push(m.error(code, message))
         if self.bad_messages >= MAX_BAD_MESSAGES:
             self.outbox.push(m.error(code, "too many bad messages; closing"))
-            return True
-        return False
+            return close
+        return None
 
 
 async def _refuse(ws: WebSocket, refused: Refused) -> None:
@@ -155,8 +155,9 @@ async def _run(session: SocketSession, on_message) -> int:  # noqa: ANN001
                 return m.CLOSE_NORMAL
             text = event.get("text")
             if text is None:
-                if session.complain("BAD_MESSAGE", "binary messages are not supported"):
-                    return m.CLOSE_UNSUPPORTED
+                close = session.complain("BAD_MESSAGE", "binary messages are not supported", m.CLOSE_UNSUPPORTED)
+                if close is not None:
+                    return close
                 continue
             close = await on_message(m.parse(text))
             if close is not None:
@@ -197,31 +198,39 @@ async def play(ws: WebSocket, slug: str, sessionId: str = "") -> None:  # noqa: 
         match message:
             case m.Input(seq=seq, action=action):
                 if not session.limiter.allow("inputs", time.monotonic()).allowed:
-                    return m.CLOSE_POLICY if session.complain("RATE_LIMITED", "too many inputs") else None
+                    return session.complain("RATE_LIMITED", "too many inputs")
                 rejection = engine.validate_action(action)
                 if rejection is not None:
-                    return m.CLOSE_POLICY if session.complain("BAD_MESSAGE", rejection.message) else None
+                    return session.complain("BAD_MESSAGE", rejection.message)
                 if seq <= last_seq:
-                    return m.CLOSE_POLICY if session.complain("BAD_MESSAGE", f"seq must increase (last {last_seq})") else None
+                    return session.complain("BAD_MESSAGE", f"seq must increase (last {last_seq})")
                 last_seq = seq
                 await session.send_command(InputReceived(seq, action, session.connection_id))
             case m.Snapshot():
                 await session.send_command(SnapshotTriggered("ws_" + secrets.token_hex(8), "ws"))
                 session.outbox.push('{"t":"snapshot","accepted":true}')
             case m.Auth():
-                return m.CLOSE_POLICY if session.complain("BAD_MESSAGE", "already authenticated") else None
+                return session.complain("BAD_MESSAGE", "already authenticated")
             case m.Unexpected(reason=reason):
-                return m.CLOSE_POLICY if session.complain("BAD_MESSAGE", reason) else None
+                return session.complain("BAD_MESSAGE", reason)
         return None
 
+    async def disconnected() -> None:
+        await session.send_command(PlayerDisconnected(session.connection_id, "closed"))
+
+    await _serve(session, view, on_message, release, disconnected)
+
+
+async def _serve(session: SocketSession, view: dict, on_message, release, on_seat_freed) -> None:  # noqa: ANN001
+    """Welcome, relay, and on the way out let go of the seat unless another socket took it."""
     code = m.CLOSE_NORMAL
     try:
         await session.welcome(view)
         code = await _run(session, on_message)
     finally:
-        session.fanout.leave(sessionId, session.outbox)
+        session.fanout.leave(session.session_id, session.outbox)
         if release():
-            await session.send_command(PlayerDisconnected(session.connection_id, "closed"))
+            await on_seat_freed()
         await _flush_and_close(session, code)
 
 
@@ -253,15 +262,10 @@ async def spectate(ws: WebSocket, slug: str, sessionId: str = "") -> None:  # no
             reason = message.reason
         else:
             reason = "spectators cannot send inputs" if isinstance(message, m.Input) else "not allowed here"
-        return m.CLOSE_POLICY if session.complain("BAD_MESSAGE", reason) else None
+        return session.complain("BAD_MESSAGE", reason)
 
-    code = m.CLOSE_NORMAL
-    try:
-        await session.welcome(view)
-        code = await _run(session, on_message)
-    finally:
-        session.fanout.leave(sessionId, session.outbox)
-        if release():
-            session.registry.leases.pop(lease, None)
-            await session.send_command(SeatReleased(lease, "closed"))
-        await _flush_and_close(session, code)
+    async def released() -> None:
+        session.registry.leases.pop(lease, None)
+        await session.send_command(SeatReleased(lease, "closed"))
+
+    await _serve(session, view, on_message, release, released)

@@ -20,6 +20,7 @@ from functools import partial
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
+from molt.aio import cancel_and_wait
 from molt.bench.writer import CommandWriter
 from schemas.codec import Codec
 from schemas.records import InputReceived
@@ -48,12 +49,7 @@ class BotDriver:
         self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        await cancel_and_wait(self._task)
         await self._consumer.stop()
 
     def drive(self, session_id: str, game: str, connection_id: str) -> None:

@@ -232,3 +232,22 @@ async def test_a_full_session_answers_409_with_the_exact_body(edge) -> None:  # 
             "spectatorsCurrent": 1,
             "spectatorsMax": 1,
         }
+
+
+async def test_an_input_flood_is_rate_limited_then_closed_and_the_run_goes_on(edge) -> None:  # noqa: ANN001
+    async with await MoltClient.register(edge.url, "flooder") as client:
+        session = await client.create_session("shellrunners", seed=6)
+        sid = session["sessionId"]
+        token = await client.play_token("shellrunners", sid)
+        async with connect(token["wsUrl"]) as ws:
+            await ws.send(json.dumps({"t": "auth", "token": token["token"]}))
+            assert (await recv(ws))["t"] == "welcome"
+            for seq in range(1, 201):  # far beyond the burst a bot ever needs
+                await ws.send(json.dumps({"t": "input", "seq": seq, "action": "left"}))
+            assert (await until(ws, "error"))["code"] == "RATE_LIMITED"
+            await ws.wait_closed()
+            assert ws.close_code == 1008
+        async with client.play("shellrunners", sid) as game:
+            async for message in game:
+                if message["t"] == "frame":
+                    break

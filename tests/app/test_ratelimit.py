@@ -60,3 +60,9 @@ def test_memory_is_bounded_by_max_keys() -> None:
     assert len(limiter) == 100
     # The most recent clients keep their (spent) buckets.
     assert not limiter.allow("client-999", 0.0).allowed
+
+
+def test_a_single_key_limiter_still_limits() -> None:
+    # The WebSocket edge keeps one limiter per socket with room for one key.
+    limiter = RateLimiter(burst=3, per_s=1.0, max_keys=1)
+    assert [limiter.allow("inputs", 100.0).allowed for _ in range(5)] == [True, True, True, False, False]
