@@ -68,7 +68,7 @@ async def _spectate(
         raise ApiError(409, "SESSION_ENDED", "the run has ended; watch its replay instead")
     try:
         decision = await request.app.state.seats.request(
-            bus.send_command, session_id, engine.engine_version, viewer_id, flow, settings.view_wait_s
+            bus.send_command, session_id, engine.engine_version, viewer_id, flow, settings.seat_wait_s
         )
     except SeatTimeout as exc:
         raise ApiError(503, "RUNTIME_UNAVAILABLE", str(exc)) from None
