@@ -27,6 +27,14 @@ class ApiError(Exception):
         return {"code": self.code, "message": self.message, **self.extra}
 
 
+def documented(**codes_by_status: str) -> dict[int, dict[str, str]]:
+    """OpenAPI ``responses`` for a route's error answers: ``documented(_404="A or B")``."""
+    return {int(status.lstrip("_")): {"description": codes} for status, codes in codes_by_status.items()}
+
+
+INVALID = "INVALID_REQUEST: the body or a parameter is not valid"
+
+
 def game_not_found(slug: str) -> ApiError:
     return ApiError(404, "GAME_NOT_FOUND", f"no game {slug!r}")
 

@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request, Response
 from app import ops
 from app.api import access_tokens, agents, auth, sessions
 from app.bus import EdgeBus
-from app.errors import install_error_handlers
+from app.errors import INVALID, documented, install_error_handlers
 from app.fanout import Fanout
 from app.identity import AgentDirectory
 from app.metrics import EdgeMetrics
@@ -68,7 +68,13 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
             await frames.stop()
             await bus.stop()
 
-    app = FastAPI(title="MoltStation Live", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="MoltStation Live",
+        version="0.1.0",
+        lifespan=lifespan,
+        # Every route can answer 422 (validation), rendered by app.errors, not FastAPI's shape.
+        responses=documented(_422=INVALID),
+    )
     app.state.settings = edge
     app.state.metrics = metrics
     app.state.tokens = tokens

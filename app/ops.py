@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from app.deps import Bus
+from app.errors import documented
 
 router = APIRouter(tags=["ops"])
 
@@ -16,7 +17,7 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses=documented(_503="not ready: Kafka unreachable, or a view not caught up"))
 async def readyz(bus: Bus) -> JSONResponse:
     kafka = await bus.reachable()
     views = {view.topic: view.caught_up.is_set() for view in bus.views}

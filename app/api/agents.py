@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from app.bus import now_ms
 from app.deps import Bus, Directory, Settings
-from app.errors import ApiError
+from app.errors import INVALID, ApiError, documented
 from app.identity import hash_api_key, new_api_key
 from schemas.topics import IDENTITY_AGENTS
 
@@ -26,7 +26,12 @@ class AgentCreated(BaseModel):
     apiKey: str
 
 
-@router.post("", status_code=201, response_model=AgentCreated)
+@router.post(
+    "",
+    status_code=201,
+    response_model=AgentCreated,
+    responses=documented(_422=INVALID, _503="VIEW_LAGGING: recorded, not yet visible on this edge"),
+)
 async def register_agent(body: AgentCreate, bus: Bus, directory: Directory, settings: Settings) -> AgentCreated:
     agent_id = "agt_" + secrets.token_hex(8)
     api_key = new_api_key()

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from app.access import set_access_cookie
 from app.deps import Settings
-from app.errors import ApiError
+from app.errors import INVALID, ApiError, documented
 from app.timestamps import iso
 from app.tokens import TokenIssuer
 from app.wallet import NonceStore, WalletError, build_message, checksum_address, verify
@@ -62,7 +62,7 @@ def _api_error(err: WalletError) -> ApiError:
     return ApiError(WALLET_ERROR_STATUS[err.code], err.code, err.message)
 
 
-@router.post("/nonce", response_model=NonceIssued)
+@router.post("/nonce", response_model=NonceIssued, responses=documented(_422=INVALID))
 async def issue_nonce(body: NonceRequest, request: Request, settings: Settings) -> NonceIssued:
     nonces: NonceStore = request.app.state.nonces
     try:
@@ -77,7 +77,14 @@ async def issue_nonce(body: NonceRequest, request: Request, settings: Settings) 
     return NonceIssued(message=message, nonce=nonce.value, expiresAt=iso(nonce.expires_at))
 
 
-@router.post("/verify", response_model=AccessGranted)
+@router.post(
+    "/verify",
+    response_model=AccessGranted,
+    responses=documented(
+        _401="DOMAIN_MISMATCH, SIGNATURE_INVALID, NONCE_INVALID, NONCE_EXPIRED or MESSAGE_EXPIRED",
+        _422=INVALID,
+    ),
+)
 async def verify_signature(
     body: VerifyRequest, request: Request, response: Response, settings: Settings
 ) -> AccessGranted:

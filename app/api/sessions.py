@@ -14,7 +14,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from app.deps import Bus, Engine, Principal, Settings
-from app.errors import ApiError, session_not_found
+from app.errors import INVALID, ApiError, documented, session_not_found
 from schemas.records import SessionOpened
 
 router = APIRouter(prefix="/api/games/{slug}/sessions", tags=["sessions"])
@@ -56,7 +56,16 @@ def session_public(view: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-@router.post("", status_code=201)
+@router.post(
+    "",
+    status_code=201,
+    responses=documented(
+        _401="UNAUTHENTICATED: no valid API key or wallet access session",
+        _404="GAME_NOT_FOUND",
+        _422=INVALID,
+        _503="RUNTIME_UNAVAILABLE: recorded, but no worker opened it in time",
+    ),
+)
 async def create_session(
     slug: str, body: SessionCreate, engine: Engine, agent: Principal, bus: Bus, settings: Settings
 ) -> dict[str, Any]:
@@ -92,7 +101,7 @@ async def create_session(
     return session_public(view)
 
 
-@router.get("/live")
+@router.get("/live", responses=documented(_404="GAME_NOT_FOUND"))
 async def live_sessions(slug: str, engine: Engine, bus: Bus) -> dict[str, Any]:
     views = [
         v for v in bus.sessions.values() if v["game"] == slug and v["mode"] == "api" and v["status"] == "live"
@@ -101,7 +110,7 @@ async def live_sessions(slug: str, engine: Engine, bus: Bus) -> dict[str, Any]:
     return {"sessions": [session_public(v) for v in views]}
 
 
-@router.get("/{session_id}")
+@router.get("/{session_id}", responses=documented(_404="GAME_NOT_FOUND or SESSION_NOT_FOUND"))
 async def session_details(slug: str, session_id: str, engine: Engine, bus: Bus) -> dict[str, Any]:
     view = bus.sessions.get(session_id)
     if view is None or view["game"] != slug:

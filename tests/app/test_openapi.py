@@ -1,0 +1,28 @@
+"""The OpenAPI document names every route's error answers by their codes (DESIGN.md §3)."""
+
+from __future__ import annotations
+
+import re
+
+from app.main import create_app
+from molt.settings import EdgeSettings, KafkaSettings, TopicSettings
+
+CODE = re.compile(r"\b[A-Z][A-Z_]{3,}\b")
+
+
+def test_every_api_route_documents_its_errors_by_code() -> None:
+    document = create_app(EdgeSettings(), KafkaSettings(), TopicSettings()).openapi()
+    unnamed = [
+        f"{method.upper()} {path} {status}"
+        for path, operations in document["paths"].items()
+        if path.startswith("/api/")
+        for method, operation in operations.items()
+        for status, response in operation["responses"].items()
+        if status[0] in "45" and not CODE.search(response["description"])
+    ]
+    assert unnamed == []
+    spectate = document["paths"]["/api/games/{slug}/sessions/{session_id}/spectate-token-public"]["post"]
+    assert "SPECTATORS_FULL" in spectate["responses"]["409"]["description"]
+    assert "RATE_LIMITED" in spectate["responses"]["429"]["description"]
+    created = document["paths"]["/api/games/{slug}/sessions"]["post"]["responses"]
+    assert {"401", "404", "422", "503"} <= set(created)
