@@ -7,7 +7,6 @@ view shows the session, so a client can use the session the moment it gets the 2
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter
@@ -15,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from app.deps import Bus, Engine, Principal, Settings
 from app.errors import INVALID, ApiError, documented, session_not_found
+from app.timestamps import iso
 from schemas.records import SessionOpened
 
 router = APIRouter(prefix="/api/games/{slug}/sessions", tags=["sessions"])
@@ -29,9 +29,7 @@ class SessionCreate(BaseModel):
 
 
 def _iso(ms: int | None) -> str | None:
-    if ms is None:
-        return None
-    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return None if ms is None else iso(ms / 1000)
 
 
 def session_public(view: dict[str, Any]) -> dict[str, Any]:

@@ -184,19 +184,29 @@ def frame_datum(state: SessionState, *, with_hash: bool) -> dict[str, Any]:
     }
 
 
+def seat_decision(
+    request: SeatRequested, command: SessionCommand, engine_version: int, granted: bool, code: str | None,
+    lease_id: str | None, current: int, maximum: int,
+) -> dict:
+    """A SeatDecision datum answering ``request`` (carried by ``command``)."""
+    return {
+        "requestId": request.requestId,
+        "sessionId": command.sessionId,
+        "engineVersion": engine_version,
+        "seq": command.seq,
+        "granted": granted,
+        "code": code,
+        "leaseId": lease_id,
+        "spectatorsCurrent": current,
+        "spectatorsMax": maximum,
+    }
+
+
 def _decide_seat(state: SessionState, command: SessionCommand, request: SeatRequested, now: int) -> dict:
     def decision(granted: bool, code: str | None, lease_id: str | None) -> dict:
-        return {
-            "requestId": request.requestId,
-            "sessionId": state.session_id,
-            "engineVersion": state.engine_version,
-            "seq": command.seq,
-            "granted": granted,
-            "code": code,
-            "leaseId": lease_id,
-            "spectatorsCurrent": len(state.seats),
-            "spectatorsMax": state.spectators_max,
-        }
+        return seat_decision(
+            request, command, state.engine_version, granted, code, lease_id, len(state.seats), state.spectators_max
+        )
 
     if state.mode != "api":
         return decision(False, NOT_SPECTATABLE, None)

@@ -14,7 +14,15 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from schemas.records import SeatRequested, SessionCommand, SessionOpened, Tick
-from streams.sessions.fold import SESSION_ENDED, SESSION_NOT_FOUND, Effects, apply, open_session, tick
+from streams.sessions.fold import (
+    SESSION_ENDED,
+    SESSION_NOT_FOUND,
+    Effects,
+    apply,
+    open_session,
+    seat_decision,
+    tick,
+)
 from streams.sessions.model import SessionState
 
 ENDED_MEMORY = 10_000
@@ -68,19 +76,7 @@ class PartitionFold:
                 effects.changed.add(command.sessionId)
         elif type(body) is SeatRequested:
             code = SESSION_ENDED if command.sessionId in self.recently_ended else SESSION_NOT_FOUND
-            effects.decisions.append(
-                {
-                    "requestId": body.requestId,
-                    "sessionId": command.sessionId,
-                    "engineVersion": command.engineVersion,
-                    "seq": command.seq,
-                    "granted": False,
-                    "code": code,
-                    "leaseId": None,
-                    "spectatorsCurrent": 0,
-                    "spectatorsMax": 0,
-                }
-            )
+            effects.decisions.append(seat_decision(body, command, command.engineVersion, False, code, None, 0, 0))
 
     def _remove(self, session_id: str) -> SessionState:
         state = self.sessions.pop(session_id)
