@@ -14,6 +14,7 @@ import httpx
 import pytest
 from websockets.asyncio.client import connect
 
+from molt.aio import cancel_and_wait
 from molt.sdk import MoltClient
 from molt.stack import Edge, Stack
 from streams.sim.bots import reference_policy
@@ -108,7 +109,7 @@ async def test_a_storm_of_1000_token_requests_over_two_edges_grants_exactly_50(t
 
             await wait_until(listed_full)
         finally:
-            playing.cancel()
+            await cancel_and_wait(playing)  # let the bot close its socket before the test ends
 
 
 async def test_seats_of_a_killed_edge_come_back_and_viewers_move_to_the_other(two_edges, stack: Stack) -> None:  # noqa: ANN001
@@ -145,6 +146,6 @@ async def test_seats_of_a_killed_edge_come_back_and_viewers_move_to_the_other(tw
                     await ws.send(json.dumps({"t": "auth", "token": token.json()["token"]}))
                     assert json.loads(await ws.recv())["t"] == "welcome"
         finally:
-            playing.cancel()
+            await cancel_and_wait(playing)  # let the bot close its socket before the test ends
             for ws in sockets:
                 await ws.close()
