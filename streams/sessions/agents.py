@@ -6,6 +6,7 @@ which folds it through the pure core and writes what the fold asks for.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import faust
@@ -22,6 +23,7 @@ from schemas.topics import (
     SPECTATORS_VIEW,
 )
 from streams.sessions.runtime import RuntimeTables, RuntimeTopics, SessionRuntime
+from streams.sessions.ticker import Ticker
 from streams.sim.registry import ENGINES
 
 
@@ -52,10 +54,16 @@ def install(app: faust.App, worker: WorkerSettings, topics: TopicSettings, boots
             checkpoints=table(CHECKPOINTS_TABLE),
         ),
         bootstrap=bootstrap,
-        producer_id=f"{worker.worker_id}:ticker",
-        tick_rate=worker.tick_rate,
         checkpoint_ticks=worker.checkpoint_ticks,
     )
+    ticker = Ticker(
+        bootstrap=bootstrap,
+        topic=SESSION_COMMANDS.name,
+        producer_id=f"{worker.worker_id}:ticker",
+        tick_rate=worker.tick_rate,
+        paused=lambda: app.rebalancing,
+    )
+    runtime.on_ready_changed = ticker.set_partitions
 
     @app.agent(runtime.topics.commands, name="fold_commands")
     async def fold_commands(stream: faust.StreamT) -> None:
@@ -63,8 +71,12 @@ def install(app: faust.App, worker: WorkerSettings, topics: TopicSettings, boots
             await runtime.on_event(event)
 
     @app.task
-    async def ticker() -> None:
-        await runtime.run_ticker()
+    async def tick_clock() -> None:
+        ticker.start()
+        try:
+            await asyncio.Event().wait()  # until the app stops, which cancels this task
+        finally:
+            ticker.stop()
 
     @app.on_partitions_revoked.connect
     async def on_revoked(sender: Any, revoked: set, **_: Any) -> None:

@@ -16,7 +16,8 @@ owns, it keeps a ``PartitionFold`` in memory:
 - Checkpoints: every ``checkpoint_ticks`` ticks (partitions take turns), every active
   session's state, then the partition marker naming them (same changelog partition,
   so in that order).
-- Ticks: a paced loop sends one Tick per owned, recovered partition per period.
+- Ticks: the ``Ticker`` thread (``ticker.py``) sends one Tick per owned, recovered
+  partition per period; the runtime tells it which partitions those are.
 
 Table writes need the context of an event of the same partition (Faust writes a
 table's changelog to the partition of the current event); what recovery leaves to be
@@ -28,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,11 +37,10 @@ import faust
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from schemas.codec import Codec, CodecError
-from schemas.records import SessionCommand, Tick, decode_command, encode_command
+from schemas.records import SessionCommand, Tick, decode_command
 from streams.sessions.checkpoint import state_from_datum, state_to_datum
 from streams.sessions.fold import Effects, result_datum, spectators_datum, view_datum
 from streams.sessions.model import SessionState
-from streams.sessions.pacing import Schedule
 from streams.sessions.partition import PartitionFold
 
 log = logging.getLogger(__name__)
@@ -80,19 +81,18 @@ class SessionRuntime:
         tables: RuntimeTables,
         *,
         bootstrap: str,
-        producer_id: str,
-        tick_rate: int,
         checkpoint_ticks: int,
+        on_ready_changed: Callable[[list[int]], None] = lambda partitions: None,
     ) -> None:
         self.app = app
         self.topics = topics
         self.tables = tables
         self.codec = Codec()
         self.bootstrap = bootstrap
-        self.producer_id = producer_id
-        self.tick_rate = tick_rate
         self.checkpoint_ticks = checkpoint_ticks
         self.owned: dict[int, Owned] = {}
+        # Called with the recovered partitions whenever they change (the ticker's list).
+        self.on_ready_changed = on_ready_changed
         # False until the first assignment arrived: before it, "owns nothing" means nothing.
         self.assigned_once = False
 
@@ -104,6 +104,7 @@ class SessionRuntime:
                 entry = self.owned.pop(tp.partition, None)
                 if entry is not None and entry.task is not None:
                     entry.task.cancel()
+        self.on_ready_changed(self.ready_partitions())
 
     def on_assignment_ready(self) -> None:
         """Faust restored the tables of the new assignment: recover owned partitions."""
@@ -136,6 +137,7 @@ class SessionRuntime:
             await self._send_decision(decision)
         entry.fold = fold
         entry.ready.set()
+        self.on_ready_changed(self.ready_partitions())
         log.info(
             "partition %d recovered in %.3f s: %d active sessions, applied offset %d",
             partition, time.monotonic() - started, len(fold.sessions), fold.applied_offset,
@@ -274,31 +276,3 @@ class SessionRuntime:
         await self.topics.seat_replies.send(
             key=decision["requestId"].encode(), value=self.codec.encode("SeatDecision", decision)
         )
-
-    # -- ticking -------------------------------------------------------------------
-
-    async def run_ticker(self) -> None:
-        schedule = Schedule.start(self.tick_rate, time.time_ns(), time.monotonic_ns())
-        tick_no = schedule.next_tick(0, time.monotonic_ns())
-        while True:
-            delay_ns = schedule.due_mono_ns(tick_no) - time.monotonic_ns()
-            if delay_ns > 0:
-                await asyncio.sleep(delay_ns / 1e9)
-            if not self.app.rebalancing:
-                await self._send_ticks(schedule, tick_no)
-            tick_no = schedule.next_tick(tick_no, time.monotonic_ns())
-
-    async def _send_ticks(self, schedule: Schedule, tick_no: int) -> None:
-        scheduled_us = schedule.scheduled_wall_us(tick_no)
-        for partition in self.ready_partitions():
-            command = SessionCommand(
-                sessionId="",
-                engineVersion=0,
-                producerId=self.producer_id,
-                seq=tick_no,
-                atMs=scheduled_us // 1000,
-                body=Tick(partition=partition, tickNo=tick_no, scheduledAtUs=scheduled_us),
-            )
-            await self.topics.commands.send(
-                key=b"", value=encode_command(self.codec, command), partition=partition
-            )
