@@ -41,6 +41,7 @@ TOPIC_SCHEMAS = (
     "SessionState",
     "PartitionCheckpoint",
     "AgentRegistered",
+    "TableTurn",
 )
 
 

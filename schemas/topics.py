@@ -58,5 +58,13 @@ def view_topic(app_id: str, table: str) -> TopicSpec:
     return TopicSpec(f"{app_id}-{table}-changelog", TABLE_SCHEMAS[table], COMPACTED)
 
 
+def table_turns_topic(app_id: str) -> TopicSpec:
+    """The workers' own topic: the Faust agent on it gives the partition's owner both the
+    partition (group assignment, co-partitioned with the tables) and the event context in
+    which Faust lets it write the tables. Nobody replays it; an hour is plenty."""
+    return TopicSpec(f"{app_id}-table-turns", "TableTurn", {"retention.ms": str(3600 * 1000)})
+
+
 def all_topics(app_id: str) -> tuple[TopicSpec, ...]:
-    return ALL_TOPICS + tuple(view_topic(app_id, table) for table in TABLE_SCHEMAS)
+    tables = tuple(view_topic(app_id, table) for table in TABLE_SCHEMAS)
+    return ALL_TOPICS + tables + (table_turns_topic(app_id),)

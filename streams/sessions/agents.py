@@ -1,7 +1,8 @@
 """Registers the session runtime on a Faust app: topics, tables, the agent, the ticker.
 
-The agent is a short shell: every record of session.commands goes to the runtime,
-which folds it through the pure core and writes what the fold asks for.
+The agent is a short shell on the turns topic: it gives the runtime the event context
+in which Faust lets it write the tables of that partition (see ``runtime``). The
+runtime reads session.commands itself; the ticker thread appends the ticks.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from schemas.topics import (
     SESSION_STATE_TABLE,
     SESSIONS_VIEW,
     SPECTATORS_VIEW,
+    table_turns_topic,
 )
 from streams.sessions.runtime import RuntimeTables, RuntimeTopics, SessionRuntime
 from streams.sessions.ticker import Ticker
@@ -46,6 +48,7 @@ def install(app: faust.App, worker: WorkerSettings, topics: TopicSettings, boots
             frames=topic(SESSION_FRAMES.name),
             results=topic(SESSION_RESULTS.name),
             seat_replies=topic(SEAT_REPLIES.name),
+            turns=topic(table_turns_topic(worker.app_id).name),
         ),
         RuntimeTables(
             sessions=table(SESSIONS_VIEW),
@@ -65,10 +68,10 @@ def install(app: faust.App, worker: WorkerSettings, topics: TopicSettings, boots
     )
     runtime.on_ready_changed = ticker.set_partitions
 
-    @app.agent(runtime.topics.commands, name="fold_commands")
-    async def fold_commands(stream: faust.StreamT) -> None:
+    @app.agent(runtime.topics.turns, name="table_turns")
+    async def table_turns(stream: faust.StreamT) -> None:
         async for event in stream.events():
-            await runtime.on_event(event)
+            runtime.take_turn(event.message.partition)
 
     @app.task
     async def tick_clock() -> None:

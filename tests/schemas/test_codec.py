@@ -49,6 +49,7 @@ DATUMS = {
                     "tick": 900, "score": 77, "spectatorsCurrent": 0, "spectatorsMax": 50, "result": RESULT},
     "SpectatorCount": {"sessionId": "ses_1", "engineVersion": 1, "seq": 3, "current": 2, "max": 50},
     "AgentRegistered": {"agentId": "agt_1", "name": "b", "apiKeyHash": "f" * 64, "createdAtMs": 1},
+    "TableTurn": {"partition": 3, "turn": 17},
     "PartitionCheckpoint": {"partition": 2, "engineVersion": 0, "seq": 99, "offset": 1234,
                             "activeSessions": ["ses_1", "ses_2"]},
     "SessionState": {

@@ -1,7 +1,8 @@
 """The Faust shell around the fold, in Faust's ``test_context()`` (no broker).
 
-Records go through the real agent and runtime; the output topics are replaced by
-recorders so the test sees exactly what the worker would publish.
+Records go through the real runtime, and its table writes through the real turns
+agent; the output topics are replaced by recorders so the test sees exactly what the
+worker would publish.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from schemas.codec import Codec
 from schemas.records import InputReceived, PlayerConnected, SeatRequested, SessionOpened, Tick, encode_command
 from streams.sessions.agents import install
 from streams.sessions.partition import PartitionFold
-from streams.sessions.runtime import Owned, SessionRuntime
+from streams.sessions.runtime import Outbox, Owned, SessionRuntime
 from tests.sessions.helpers import Log
 
 
@@ -37,13 +38,25 @@ def runtime(tmp_path: Path) -> SessionRuntime:
     runtime = install(app, WorkerSettings(worker_id="t", data_dir=tmp_path), TopicSettings(partitions=1), "localhost:1")
     app.finalize()
     app.flow_control.resume()
-    for name in ("frames", "results", "seat_replies"):
+    for name in ("frames", "results", "seat_replies", "turns"):
         setattr(runtime.topics, name, Recorder())
     # As after a rebalance: partition 0 is owned and recovered (from nothing).
-    entry = Owned(fold=PartitionFold(0))
-    entry.ready.set()
-    runtime.owned[0] = entry
+    runtime.owned[0] = Owned(0, fold=PartitionFold(0))
     return runtime
+
+
+async def fold_and_take_turns(runtime: SessionRuntime, records: list) -> None:
+    """Fold records at offsets 0.. as the partition task does, then let the agent take the turns asked for."""
+    codec = Codec()
+    entry = runtime.owned[0]
+    assert entry.fold is not None
+    for offset, command in records:
+        outbox = Outbox()
+        runtime.fold_record(entry, entry.fold, encode_command(codec, command), offset, outbox, live=True)
+        await runtime.publish(entry, outbox)
+    async with runtime.app.agents["table_turns"].test_context() as context:
+        for turn in runtime.topics.turns.sent:
+            await context.put(turn["value"], partition=turn["partition"])
 
 
 async def test_the_agent_folds_records_into_frames_views_and_decisions(runtime: SessionRuntime) -> None:
@@ -57,10 +70,7 @@ async def test_the_agent_folds_records_into_frames_views_and_decisions(runtime: 
         log.tick(),
         log.tick(),
     ]
-    agent = runtime.app.agents["fold_commands"]
-    async with agent.test_context() as context:
-        for _, command in records:
-            await context.put(encode_command(codec, command), key=command.sessionId.encode(), partition=0)
+    await fold_and_take_turns(runtime, records)
 
     batches = [codec.decode("FrameBatch", m["value"]) for m in runtime.topics.frames.sent]
     assert [b["tickNo"] for b in batches] == [records[4][1].body.tickNo, records[5][1].body.tickNo]
@@ -77,9 +87,7 @@ async def test_a_tick_on_a_checkpoint_boundary_checkpoints_every_session(runtime
     log = Log(tick_no=runtime.checkpoint_ticks * 1000 - 1)
     records = [log.add("s1", SessionOpened("shellrunners", "api", 3, "agt", "bot", 2)), log.tick()]
     assert records[1][1].body.tickNo % runtime.checkpoint_ticks == 0
-    async with runtime.app.agents["fold_commands"].test_context() as context:
-        for _, command in records:
-            await context.put(encode_command(codec, command), key=command.sessionId.encode(), partition=0)
+    await fold_and_take_turns(runtime, records)
     marker = codec.decode("PartitionCheckpoint", runtime.tables.checkpoints[b"0"])
     assert marker["activeSessions"] == ["s1"] and marker["offset"] == 1
     state = codec.decode("SessionState", runtime.tables.state[b"s1"])
