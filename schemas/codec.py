@@ -41,6 +41,8 @@ TOPIC_SCHEMAS = (
     "SessionState",
     "PartitionCheckpoint",
     "AgentRegistered",
+    "RewardsEntry",
+    "LeaderboardShard",
 )
 
 

@@ -46,11 +46,15 @@ SESSIONS_VIEW = "sessions"
 SPECTATORS_VIEW = "spectators"
 SESSION_STATE_TABLE = "session_state"
 CHECKPOINTS_TABLE = "partition_checkpoints"
+REWARDS_TABLE = "rewards"
+LEADERBOARD_VIEW = "leaderboard"
 TABLE_SCHEMAS = {
     SESSIONS_VIEW: "SessionView",
     SPECTATORS_VIEW: "SpectatorCount",
     SESSION_STATE_TABLE: "SessionState",
     CHECKPOINTS_TABLE: "PartitionCheckpoint",
+    REWARDS_TABLE: "RewardsEntry",
+    LEADERBOARD_VIEW: "LeaderboardShard",
 }
 
 
