@@ -1,65 +1,76 @@
-"""Watching the rewards pipeline on the real broker: its outcomes, and when it is idle.
-
-``wait_processed`` waits until the workers' consumer group has committed everything
-on the pipeline's input topics as of the call: Faust commits an offset only once every
-agent handled the record, and flushes what they sent before, so from then on every
-outcome those records could produce is in rewards.outcomes.
-"""
+"""Driving the rewards pipeline on the real broker: finished runs, its outcomes, settling."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections import Counter
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.structs import OffsetAndMetadata
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from molt.bench.writer import CommandWriter
-from molt.logreader import read_range
-from molt.settings import WorkerSettings
 from schemas.codec import Codec
-from schemas.records import PlayerConnected, SessionAbandoned, SessionOpened
-from schemas.topics import REWARDS_OUTCOMES, SESSION_COMMANDS, SESSION_RESULTS
+from schemas.records import PlayerConnected, SessionAbandoned, SessionOpened, SnapshotTriggered
+from schemas.topics import REWARDS_OUTCOMES, SESSION_RESULTS
+from tests.commands import TopicReader, session_ids_on
 
-GROUP = WorkerSettings().app_id
-END = 2**62
+
+def covers(session_ids: list[str]):  # noqa: ANN201 - a TopicReader.until condition
+    """Whether the records read include one of each of ``session_ids``."""
+
+    def done(records: list[dict]) -> bool:
+        return set(session_ids) <= {r["sessionId"] for r in records}
+
+    return done
 
 
 async def published_outcomes(bootstrap: str, partitions: int) -> list[dict]:
+    """Every RunOutcome on rewards.outcomes now, each with its Kafka timestamp as ``_atMs``."""
+    tps = [TopicPartition(REWARDS_OUTCOMES.name, p) for p in range(partitions)]
     codec = Codec()
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
     outcomes = []
-    for partition in range(partitions):
-        records = await read_range(bootstrap, REWARDS_OUTCOMES.name, partition, 0, END)
-        outcomes += [codec.decode("RunOutcome", value) for _, value in records]
+    try:
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)
+        pending = {tp for tp, end in ends.items() if end > 0}
+        while pending:
+            pending = {tp for tp in pending if await consumer.position(tp) < ends[tp]}
+            for records in (await consumer.getmany(timeout_ms=1000)).values():
+                outcomes += [{**codec.decode("RunOutcome", r.value), "_atMs": r.timestamp} for r in records]
+    finally:
+        await consumer.stop()
     return outcomes
 
 
-async def wait_processed(bootstrap: str, partitions: int, timeout_s: float = 120.0) -> None:
-    tps = [TopicPartition(topic.name, p) for topic in (SESSION_COMMANDS, SESSION_RESULTS) for p in range(partitions)]
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await consumer.start()
-    await admin.start()
+async def publish_outcome(bootstrap: str, partition: int, outcome: dict) -> None:
+    """Append a RunOutcome as a worker does (the tests' stand-in for one that crashed)."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
     try:
-        targets = await consumer.end_offsets(tps)
-        deadline = time.monotonic() + timeout_s
-        while True:
-            committed = await admin.list_consumer_group_offsets(GROUP, partitions=tps)
-            behind = {tp: end for tp, end in targets.items() if end > 0 and _offset(committed.get(tp)) < end}
-            if not behind:
-                return
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"the workers did not commit past {behind}")
-            await asyncio.sleep(0.2)  # committed offsets are polled: Kafka has no event for them
+        await producer.send_and_wait(
+            REWARDS_OUTCOMES.name, Codec().encode("RunOutcome", outcome), key=outcome["sessionId"].encode(), partition=partition
+        )
     finally:
-        await admin.close()
-        await consumer.stop()
+        await producer.stop()
 
 
-def _offset(committed: OffsetAndMetadata | None) -> int:
-    return -1 if committed is None else committed.offset
+async def settle(bootstrap: str, partitions: int) -> None:
+    """Wait until the pipeline handled every result and trigger written before the call.
+
+    One marker run per partition: its result and trigger come after everything already
+    on that partition, and one agent handles a partition in order, so once every
+    marker is paid, whatever the earlier records could publish is in rewards.outcomes.
+    """
+    markers = session_ids_on(list(range(partitions)), 1, partitions, "marker")
+    async with CommandWriter(bootstrap) as writer, TopicReader(
+        bootstrap, SESSION_RESULTS.name, "RunResult", partitions
+    ) as results, TopicReader(bootstrap, REWARDS_OUTCOMES.name, "RunOutcome", partitions) as outcomes:
+        await finish_runs(writer, dict.fromkeys(markers, "api"))
+        await results.until(covers(markers), 120)
+        for session_id in markers:
+            await writer.send(session_id, SnapshotTriggered(f"marker_{session_id}", "http"))
+        await outcomes.until(covers(markers), 120)
 
 
 async def finish_runs(writer: CommandWriter, runs: dict[str, str]) -> None:

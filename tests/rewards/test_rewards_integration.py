@@ -20,22 +20,14 @@ from app.timestamps import iso
 from molt.bench.writer import CommandWriter
 from molt.sdk import MoltClient
 from molt.stack import Stack, Worker
-from schemas.codec import Codec
 from schemas.records import SnapshotTriggered
 from schemas.topics import REWARDS_OUTCOMES, SESSION_RESULTS
 from streams.rewards.rules import RULES
 from streams.sim.bots import reference_policy
-from tests.commands import TopicReader, partition_of, session_ids_on
-from tests.rewards.helpers import finish_runs, outcome_counts, published_outcomes, wait_processed
+from tests.commands import TopicReader, session_ids_on
+from tests.rewards.helpers import covers, finish_runs, outcome_counts, publish_outcome, published_outcomes, settle
 
 pytestmark = pytest.mark.integration
-
-
-def results_for(session_ids: list[str]):
-    def done(records: list[dict]) -> bool:
-        return set(session_ids) <= {r["sessionId"] for r in records}
-
-    return done
 
 
 async def play_briefly(client: MoltClient, session: dict, frames: int, ws_triggers: int) -> dict:
@@ -80,9 +72,9 @@ async def test_bots_api_runs_are_paid_once_and_ranked_practice_runs_never(edge, 
         assert len(api) == 4 and len(practice) == 2
 
         async with TopicReader(stack.bootstrap, REWARDS_OUTCOMES.name, "RunOutcome", stack.partitions) as outcomes:
-            await outcomes.until(results_for([r["sessionId"] for r in api]))
+            await outcomes.until(covers([r["sessionId"] for r in api]))
         print(f"\nrewards: all 4 outcomes in {time.monotonic() - triggered_at:.2f} s after the last socket trigger")
-        await wait_processed(stack.bootstrap, stack.partitions)
+        await settle(stack.bootstrap, stack.partitions)
         published = await published_outcomes(stack.bootstrap, stack.partitions)
         assert outcome_counts(published, [r["sessionId"] for r in results]) == {
             r["sessionId"]: (1 if r["mode"] == "api" else 0) for r in results
@@ -140,9 +132,13 @@ def start_second_worker(stack: Stack, name: str) -> tuple[Worker, list[int]]:
     return second, partitions
 
 
-async def trigger(writer: CommandWriter, session_ids: list[str], source: str) -> None:
+async def trigger(writer: CommandWriter, session_ids: list[str], source: str) -> dict[str, float]:
+    """Send each session's snapshot trigger; returns when Kafka acknowledged each (epoch ms)."""
+    acked = {}
     for session_id in session_ids:
         await writer.send(session_id, SnapshotTriggered(f"{source}_{session_id}", source))
+        acked[session_id] = time.time() * 1000
+    return acked
 
 
 async def test_kill_9_between_result_and_trigger_pays_once(stack: Stack) -> None:
@@ -153,23 +149,24 @@ async def test_kill_9_between_result_and_trigger_pays_once(stack: Stack) -> None
         stack.bootstrap, SESSION_RESULTS.name, "RunResult", stack.partitions
     ) as results:
         await finish_runs(writer, {**dict.fromkeys(api, "api"), **dict.fromkeys(practice, "practice")})
-        await results.until(results_for(api + practice))
-        await trigger(writer, api[:1], "http")  # one run is paid before the crash
-        await wait_processed(stack.bootstrap, stack.partitions)
+        await results.until(covers(api + practice))
+        before_crash = await trigger(writer, api[:1], "http")  # one run is paid before the crash
+        await settle(stack.bootstrap, stack.partitions)
 
         killed_at = time.monotonic()
         doomed.process.kill()
         stack.workers[0].wait_recovered(list(range(stack.partitions)))
         print(f"\nrewards: kill -9 to the survivor ready on every partition: {time.monotonic() - killed_at:.2f} s")
-        triggered_at = time.monotonic()
-        await trigger(writer, api + practice, "ws")
+        acked = await trigger(writer, api + practice, "ws")
         await trigger(writer, api + practice, "http")
-        async with TopicReader(stack.bootstrap, REWARDS_OUTCOMES.name, "RunOutcome", stack.partitions) as outcomes:
-            await outcomes.until(results_for(api))
-        print(f"rewards: outcomes {time.monotonic() - triggered_at:.2f} s after the triggers on the new owner")
-    await wait_processed(stack.bootstrap, stack.partitions)
-    counts = outcome_counts(await published_outcomes(stack.bootstrap, stack.partitions), api + practice)
-    assert counts == {**dict.fromkeys(api, 1), **dict.fromkeys(practice, 0)}
+    await settle(stack.bootstrap, stack.partitions)
+    published = await published_outcomes(stack.bootstrap, stack.partitions)
+    assert outcome_counts(published, api + practice) == {**dict.fromkeys(api, 1), **dict.fromkeys(practice, 0)}
+    paid_at = {o["sessionId"]: o["_atMs"] for o in published}
+    latencies = sorted(paid_at[s] - acked[s] for s in api[1:])
+    print(f"rewards: trigger acked to outcome: {paid_at[api[0]] - before_crash[api[0]]:.0f} ms before the crash; "
+          f"on the new owner {latencies[len(latencies) // 2]:.0f} ms median, {latencies[-1]:.0f} ms max "
+          f"over {len(latencies)} runs")
 
 
 async def test_triggers_while_the_worker_dies_pay_once(stack: Stack) -> None:
@@ -182,49 +179,42 @@ async def test_triggers_while_the_worker_dies_pay_once(stack: Stack) -> None:
         stack.bootstrap, REWARDS_OUTCOMES.name, "RunOutcome", stack.partitions
     ) as outcomes:
         await finish_runs(writer, {**dict.fromkeys(api, "api"), **dict.fromkeys(practice, "practice")})
-        await results.until(results_for(api + practice))
+        await results.until(covers(api + practice))
         half = len(api) // 2
         await trigger(writer, api[:half] + practice, "ws")
-        # Kill as soon as the first outcome is out: the rest are in flight or not yet read.
+        # Once the first outcome is out, the worker dies while the other triggers arrive.
         await outcomes.until(lambda records: any(r["sessionId"] in api for r in records))
-        doomed.process.kill()
-        await trigger(writer, api[half:] + practice, "ws")
+        await asyncio.gather(asyncio.to_thread(doomed.process.kill), trigger(writer, api[half:] + practice, "ws"))
         await trigger(writer, api + practice, "http")
-        await outcomes.until(results_for(api), timeout_s=120)
-    await wait_processed(stack.bootstrap, stack.partitions)
+        await outcomes.until(covers(api), timeout_s=120)
+    await settle(stack.bootstrap, stack.partitions)
     counts = outcome_counts(await published_outcomes(stack.bootstrap, stack.partitions), api + practice)
     assert counts == {**dict.fromkeys(api, 1), **dict.fromkeys(practice, 0)}
 
 
 async def test_an_outcome_already_in_the_topic_is_not_paid_again(stack: Stack) -> None:
-    # As a worker that crashed after its outcome reached Kafka, before the table said so.
-    (partition,) = stack.workers[0].readiness()["partitions"][:1]
+    partition = 0
     sent_before, control = session_ids_on([partition], 2, stack.partitions, "scan")
-    codec = Codec()
     async with CommandWriter(stack.bootstrap) as writer, TopicReader(
         stack.bootstrap, SESSION_RESULTS.name, "RunResult", stack.partitions
     ) as results:
         await finish_runs(writer, {sent_before: "api", control: "api"})
-        (result,) = [r for r in await results.until(results_for([sent_before])) if r["sessionId"] == sent_before]
+        (result,) = [r for r in await results.until(covers([sent_before])) if r["sessionId"] == sent_before]
         earlier = {
             "sessionId": sent_before, "engineVersion": result["engineVersion"], "seq": result["seq"],
             "game": result["game"], "playerId": result["playerId"], "score": result["score"], "reward": 0,
             "rule": "sent before the crash", "finalStateHash": result["finalStateHash"],
             "playerName": result["playerName"], "endedAtMs": result["endedAtMs"], "triggerRequestId": "earlier",
         }
-        await writer._producer.send_and_wait(
-            REWARDS_OUTCOMES.name, codec.encode("RunOutcome", earlier), key=sent_before.encode(), partition=partition
-        )
-        # A new worker joins: every partition is assigned anew and read from its mark.
+        # As a worker that crashed after its outcome reached Kafka, before the table said so.
+        await publish_outcome(stack.bootstrap, partition, earlier)
+        # A worker joins: every partition is assigned anew, and its owner reads it from its mark.
         joined, _ = start_second_worker(stack, "rewards-joiner")
         try:
             await trigger(writer, [sent_before, control], "http")
-            async with TopicReader(stack.bootstrap, REWARDS_OUTCOMES.name, "RunOutcome", stack.partitions) as outcomes:
-                await outcomes.until(results_for([control]))
-            await wait_processed(stack.bootstrap, stack.partitions)
+            await settle(stack.bootstrap, stack.partitions)
         finally:
             joined.process.stop()
     published = await published_outcomes(stack.bootstrap, stack.partitions)
     assert [o["rule"] for o in published if o["sessionId"] == sent_before] == ["sent before the crash"]
     assert outcome_counts(published, [control]) == {control: 1}
-    assert partition_of(sent_before, stack.partitions) == partition
