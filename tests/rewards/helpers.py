@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -64,21 +65,31 @@ async def settle(bootstrap: str, partitions: int) -> None:
     """
     markers = session_ids_on(list(range(partitions)), 1, partitions, "marker")
     async with CommandWriter(bootstrap) as writer, TopicReader(
-        bootstrap, SESSION_RESULTS.name, "RunResult", partitions
-    ) as results, TopicReader(bootstrap, REWARDS_OUTCOMES.name, "RunOutcome", partitions) as outcomes:
-        await finish_runs(writer, dict.fromkeys(markers, "api"))
-        await results.until(covers(markers), 120)
-        for session_id in markers:
-            await writer.send(session_id, SnapshotTriggered(f"marker_{session_id}", "http"))
+        bootstrap, REWARDS_OUTCOMES.name, "RunOutcome", partitions
+    ) as outcomes:
+        await finish_runs(bootstrap, partitions, writer, dict.fromkeys(markers, "api"))
+        await trigger(writer, markers, "http")
         await outcomes.until(covers(markers), 120)
 
 
-async def finish_runs(writer: CommandWriter, runs: dict[str, str]) -> None:
-    """Open, connect and abandon each session (id -> mode): each publishes a result."""
-    for session_id, mode in runs.items():
-        await writer.send(session_id, SessionOpened("shellrunners", mode, 7, "agt_rw", "rewards-bot", 5))
-        await writer.send(session_id, PlayerConnected(f"conn-{session_id}"))
-        await writer.send(session_id, SessionAbandoned("test over"))
+async def finish_runs(bootstrap: str, partitions: int, writer: CommandWriter, runs: dict[str, str]) -> dict[str, dict]:
+    """Open, connect and abandon each session (id -> mode); returns their results, once out."""
+    async with TopicReader(bootstrap, SESSION_RESULTS.name, "RunResult", partitions) as results:
+        for session_id, mode in runs.items():
+            await writer.send(session_id, SessionOpened("shellrunners", mode, 7, "agt_rw", "rewards-bot", 5))
+            await writer.send(session_id, PlayerConnected(f"conn-{session_id}"))
+            await writer.send(session_id, SessionAbandoned("test over"))
+        published = await results.until(covers(list(runs)), 120)
+    return {r["sessionId"]: r for r in published if r["sessionId"] in runs}
+
+
+async def trigger(writer: CommandWriter, session_ids: list[str], source: str) -> dict[str, float]:
+    """Send each session's snapshot trigger; returns when Kafka acknowledged each (epoch ms)."""
+    acked = {}
+    for session_id in session_ids:
+        await writer.send(session_id, SnapshotTriggered(f"{source}_{session_id}", source))
+        acked[session_id] = time.time() * 1000
+    return acked
 
 
 def outcome_counts(outcomes: list[dict], session_ids: list[str]) -> dict[str, int]:

@@ -20,12 +20,20 @@ from app.timestamps import iso
 from molt.bench.writer import CommandWriter
 from molt.sdk import MoltClient
 from molt.stack import Stack, Worker
-from schemas.records import SnapshotTriggered
-from schemas.topics import REWARDS_OUTCOMES, SESSION_RESULTS
+from schemas.topics import REWARDS_OUTCOMES
+from streams.rewards.ledger import ResultIn, Run, TriggerIn, apply, due
 from streams.rewards.rules import RULES
 from streams.sim.bots import reference_policy
 from tests.commands import TopicReader, session_ids_on
-from tests.rewards.helpers import covers, finish_runs, outcome_counts, publish_outcome, published_outcomes, settle
+from tests.rewards.helpers import (
+    covers,
+    finish_runs,
+    outcome_counts,
+    publish_outcome,
+    published_outcomes,
+    settle,
+    trigger,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -132,24 +140,19 @@ def start_second_worker(stack: Stack, name: str) -> tuple[Worker, list[int]]:
     return second, partitions
 
 
-async def trigger(writer: CommandWriter, session_ids: list[str], source: str) -> dict[str, float]:
-    """Send each session's snapshot trigger; returns when Kafka acknowledged each (epoch ms)."""
-    acked = {}
-    for session_id in session_ids:
-        await writer.send(session_id, SnapshotTriggered(f"{source}_{session_id}", source))
-        acked[session_id] = time.time() * 1000
-    return acked
+async def finished_on(stack: Stack, writer: CommandWriter, partitions: list[int], api_each: int, prefix: str):  # noqa: ANN201
+    """Finished runs on ``partitions``: ``api_each`` api runs and one practice run on each."""
+    api = session_ids_on(partitions, api_each, stack.partitions, f"{prefix}-api")
+    practice = session_ids_on(partitions, 1, stack.partitions, f"{prefix}-practice")
+    runs = {**dict.fromkeys(api, "api"), **dict.fromkeys(practice, "practice")}
+    await finish_runs(stack.bootstrap, stack.partitions, writer, runs)
+    return api, practice
 
 
 async def test_kill_9_between_result_and_trigger_pays_once(stack: Stack) -> None:
     doomed, partitions = start_second_worker(stack, "rewards-doomed-1")
-    api = session_ids_on(partitions, 2, stack.partitions, "kill-api")
-    practice = session_ids_on(partitions, 1, stack.partitions, "kill-practice")
-    async with CommandWriter(stack.bootstrap) as writer, TopicReader(
-        stack.bootstrap, SESSION_RESULTS.name, "RunResult", stack.partitions
-    ) as results:
-        await finish_runs(writer, {**dict.fromkeys(api, "api"), **dict.fromkeys(practice, "practice")})
-        await results.until(covers(api + practice))
+    async with CommandWriter(stack.bootstrap) as writer:
+        api, practice = await finished_on(stack, writer, partitions, 2, "kill")
         before_crash = await trigger(writer, api[:1], "http")  # one run is paid before the crash
         await settle(stack.bootstrap, stack.partitions)
 
@@ -171,15 +174,10 @@ async def test_kill_9_between_result_and_trigger_pays_once(stack: Stack) -> None
 
 async def test_triggers_while_the_worker_dies_pay_once(stack: Stack) -> None:
     doomed, partitions = start_second_worker(stack, "rewards-doomed-2")
-    api = session_ids_on(partitions, 4, stack.partitions, "dying-api")
-    practice = session_ids_on(partitions, 1, stack.partitions, "dying-practice")
     async with CommandWriter(stack.bootstrap) as writer, TopicReader(
-        stack.bootstrap, SESSION_RESULTS.name, "RunResult", stack.partitions
-    ) as results, TopicReader(
         stack.bootstrap, REWARDS_OUTCOMES.name, "RunOutcome", stack.partitions
     ) as outcomes:
-        await finish_runs(writer, {**dict.fromkeys(api, "api"), **dict.fromkeys(practice, "practice")})
-        await results.until(covers(api + practice))
+        api, practice = await finished_on(stack, writer, partitions, 4, "dying")
         half = len(api) // 2
         await trigger(writer, api[:half] + practice, "ws")
         # Once the first outcome is out, the worker dies while the other triggers arrive.
@@ -195,17 +193,10 @@ async def test_triggers_while_the_worker_dies_pay_once(stack: Stack) -> None:
 async def test_an_outcome_already_in_the_topic_is_not_paid_again(stack: Stack) -> None:
     partition = 0
     sent_before, control = session_ids_on([partition], 2, stack.partitions, "scan")
-    async with CommandWriter(stack.bootstrap) as writer, TopicReader(
-        stack.bootstrap, SESSION_RESULTS.name, "RunResult", stack.partitions
-    ) as results:
-        await finish_runs(writer, {sent_before: "api", control: "api"})
-        (result,) = [r for r in await results.until(covers([sent_before])) if r["sessionId"] == sent_before]
-        earlier = {
-            "sessionId": sent_before, "engineVersion": result["engineVersion"], "seq": result["seq"],
-            "game": result["game"], "playerId": result["playerId"], "score": result["score"], "reward": 0,
-            "rule": "sent before the crash", "finalStateHash": result["finalStateHash"],
-            "playerName": result["playerName"], "endedAtMs": result["endedAtMs"], "triggerRequestId": "earlier",
-        }
+    async with CommandWriter(stack.bootstrap) as writer:
+        results = await finish_runs(stack.bootstrap, stack.partitions, writer, {sent_before: "api", control: "api"})
+        paid = apply(apply(Run(sent_before), ResultIn(results[sent_before])), TriggerIn("earlier"))
+        earlier = {**due(paid), "rule": "sent before the crash"}
         # As a worker that crashed after its outcome reached Kafka, before the table said so.
         await publish_outcome(stack.bootstrap, partition, earlier)
         # A worker joins: every partition is assigned anew, and its owner reads it from its mark.
