@@ -41,7 +41,8 @@ ALL_TOPICS = (
 
 
 # The worker's Faust tables. Faust names a table's changelog "<app id>-<table>-changelog";
-# the edge reads the views' changelogs, the runtime recovers from the checkpoints'.
+# the edge reads the views' changelogs (sessions, spectators, leaderboard), the runtime
+# recovers from the checkpoints', the rewards pipeline from its own.
 SESSIONS_VIEW = "sessions"
 SPECTATORS_VIEW = "spectators"
 SESSION_STATE_TABLE = "session_state"
