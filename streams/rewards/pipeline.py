@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import faust
+from aiokafka.errors import KafkaError
 
 from molt.logreader import read_range
 from schemas.codec import Codec, CodecError
@@ -48,6 +49,7 @@ from streams.rewards.ledger import Fact, OutcomeSeen, ResultIn, Run, TriggerIn, 
 log = logging.getLogger(__name__)
 
 END_OF_LOG = 2**62
+RETRY_S = 1.0
 
 
 @dataclass
@@ -98,7 +100,14 @@ class RewardsPipeline:
     async def _read_outcomes(self, partition: int, entry: Partition) -> None:
         started = time.monotonic()
         mark = store.decode_mark(self.codec, self.table.get(store.mark_key(partition)))
-        records = await read_range(self.bootstrap, self.outcomes.get_topic_name(), partition, mark, END_OF_LOG)
+        while True:
+            try:
+                records = await read_range(self.bootstrap, self.outcomes.get_topic_name(), partition, mark, END_OF_LOG)
+                break
+            except KafkaError as exc:
+                # Paying without knowing what was paid could pay twice: wait for Kafka instead.
+                log.warning("reading rewards.outcomes partition %d failed, retrying: %s", partition, exc)
+                await asyncio.sleep(RETRY_S)
         for offset, value in records:
             try:
                 entry.found.setdefault(self.codec.decode("RunOutcome", value)["sessionId"], offset)
