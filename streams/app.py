@@ -13,8 +13,8 @@ import faust.web
 from molt.settings import KafkaSettings, TopicSettings, WorkerSettings
 from streams.leaderboard import agents as leaderboard
 from streams.rewards import agents as rewards
-from streams.sessions.agents import install
 from streams.rewards.pipeline import RewardsPipeline
+from streams.sessions.agents import install
 from streams.sessions.runtime import SessionRuntime
 
 
