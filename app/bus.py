@@ -16,7 +16,14 @@ from aiokafka import AIOKafkaProducer
 from app.views import MaterializedView
 from schemas.codec import Codec
 from schemas.records import CommandBody, SessionCommand, encode_command
-from schemas.topics import IDENTITY_AGENTS, SESSION_COMMANDS, SESSIONS_VIEW, SPECTATORS_VIEW, view_topic
+from schemas.topics import (
+    IDENTITY_AGENTS,
+    LEADERBOARD_VIEW,
+    SESSION_COMMANDS,
+    SESSIONS_VIEW,
+    SPECTATORS_VIEW,
+    view_topic,
+)
 
 
 def now_ms() -> int:
@@ -36,14 +43,18 @@ class EdgeBus:
             linger_ms=0,
         )
         self._seq: defaultdict[str, int] = defaultdict(int)
-        sessions = view_topic(app_id, SESSIONS_VIEW)
-        spectators = view_topic(app_id, SPECTATORS_VIEW)
-        self.sessions = MaterializedView(bootstrap, sessions.name, sessions.value_schema, self.codec, partitions)
-        self.spectators = MaterializedView(bootstrap, spectators.name, spectators.value_schema, self.codec, partitions)
+
+        def view(table: str) -> MaterializedView:
+            spec = view_topic(app_id, table)
+            return MaterializedView(bootstrap, spec.name, spec.value_schema, self.codec, partitions)
+
+        self.sessions = view(SESSIONS_VIEW)
+        self.spectators = view(SPECTATORS_VIEW)
+        self.leaderboard = view(LEADERBOARD_VIEW)
         self.agents = MaterializedView(
             bootstrap, IDENTITY_AGENTS.name, IDENTITY_AGENTS.value_schema, self.codec, partitions
         )
-        self.views = (self.sessions, self.spectators, self.agents)
+        self.views = (self.sessions, self.spectators, self.leaderboard, self.agents)
 
     async def start(self) -> None:
         await self._producer.start()

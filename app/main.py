@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 
 from app import ops
-from app.api import access_tokens, agents, auth, sessions
+from app.api import access_tokens, agents, auth, leaderboard, sessions
 from app.bus import EdgeBus
 from app.errors import INVALID, documented, install_error_handlers
 from app.fanout import Fanout
@@ -96,5 +96,6 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
     app.include_router(auth.router)
     app.include_router(sessions.router)
     app.include_router(access_tokens.router)
+    app.include_router(leaderboard.router)
     app.include_router(websockets.router)
     return app

@@ -42,6 +42,8 @@ TOPIC_SCHEMAS = (
     "PartitionCheckpoint",
     "AgentRegistered",
     "TableTurn",
+    "RewardsEntry",
+    "LeaderboardShard",
 )
 
 

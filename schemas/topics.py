@@ -41,16 +41,21 @@ ALL_TOPICS = (
 
 
 # The worker's Faust tables. Faust names a table's changelog "<app id>-<table>-changelog";
-# the edge reads the views' changelogs, the runtime recovers from the checkpoints'.
+# the edge reads the views' changelogs (sessions, spectators, leaderboard), the runtime
+# recovers from the checkpoints', the rewards pipeline from its own.
 SESSIONS_VIEW = "sessions"
 SPECTATORS_VIEW = "spectators"
 SESSION_STATE_TABLE = "session_state"
 CHECKPOINTS_TABLE = "partition_checkpoints"
+REWARDS_TABLE = "rewards"
+LEADERBOARD_VIEW = "leaderboard"
 TABLE_SCHEMAS = {
     SESSIONS_VIEW: "SessionView",
     SPECTATORS_VIEW: "SpectatorCount",
     SESSION_STATE_TABLE: "SessionState",
     CHECKPOINTS_TABLE: "PartitionCheckpoint",
+    REWARDS_TABLE: "RewardsEntry",
+    LEADERBOARD_VIEW: "LeaderboardShard",
 }
 
 

@@ -11,6 +11,9 @@ import faust
 import faust.web
 
 from molt.settings import KafkaSettings, TopicSettings, WorkerSettings
+from streams.leaderboard import agents as leaderboard
+from streams.rewards import agents as rewards
+from streams.rewards.pipeline import RewardsPipeline
 from streams.sessions.agents import install
 from streams.sessions.runtime import SessionRuntime
 
@@ -37,17 +40,23 @@ def create_app(worker: WorkerSettings, kafka: KafkaSettings, topics: TopicSettin
         broker_heartbeat_interval=worker.heartbeat_s,
     )
     runtime = install(app, worker, topics, kafka.bootstrap_servers)
-    install_readiness(app, runtime)
+    pipeline = rewards.install(app, topics, kafka.bootstrap_servers)
+    leaderboard.install(app, topics)
+    install_readiness(app, runtime, pipeline)
     return app
 
 
-def install_readiness(app: faust.App, runtime: SessionRuntime) -> None:
-    """``GET /readyz`` on the worker: 200 once every partition it owns has recovered."""
+def install_readiness(app: faust.App, runtime: SessionRuntime, pipeline: RewardsPipeline) -> None:
+    """``GET /readyz`` on the worker: 200 once every partition it owns has recovered.
+
+    Recovered: the session runtime re-folded it, and the rewards pipeline has read
+    which of its runs were paid already.
+    """
 
     @app.page("/readyz/")
     async def readyz(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
         owned = sorted(runtime.owned)
-        recovered = sorted(runtime.ready_partitions())
+        recovered = sorted(set(runtime.ready_partitions()) & set(pipeline.ready_partitions()))
         # A worker may own no partition (more workers than partitions): still ready.
         ready = (
             runtime.assigned_once

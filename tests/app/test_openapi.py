@@ -26,3 +26,5 @@ def test_every_api_route_documents_its_errors_by_code() -> None:
     assert "RATE_LIMITED" in spectate["responses"]["429"]["description"]
     created = document["paths"]["/api/games/{slug}/sessions"]["post"]["responses"]
     assert {"401", "404", "422", "503"} <= set(created)
+    board = document["paths"]["/api/games/{slug}/leaderboard"]["get"]["responses"]
+    assert "GAME_NOT_FOUND" in board["404"]["description"] and "INVALID_REQUEST" in board["422"]["description"]

@@ -41,7 +41,12 @@ DATUMS = {
     },
     "RunResult": RESULT,
     "RunOutcome": {"sessionId": "ses_1", "engineVersion": 1, "seq": 900, "game": "shellrunners",
-                   "playerId": "agt_1", "score": 77, "reward": 77, "rule": "score", "finalStateHash": "ab"},
+                   "playerId": "agt_1", "score": 77, "reward": 77, "rule": "score", "finalStateHash": "ab",
+                   "playerName": "b", "endedAtMs": 1_700_000_030_000, "triggerRequestId": "ws_1"},
+    "RewardsEntry": {"body": ("games.moltstation.live.RewardRun",
+                              {"sessionId": "ses_1", "result": RESULT, "triggerRequestId": None, "outcomeOffset": None})},
+    "LeaderboardShard": {"game": "shellrunners", "partition": 2, "entries": [
+        {"sessionId": "ses_1", "playerId": "agt_1", "playerName": "b", "score": 77, "endedAtMs": 1_700_000_030_000}]},
     "SeatDecision": {"requestId": "r1", "sessionId": "ses_1", "engineVersion": 1, "seq": 4, "granted": False,
                      "code": "SPECTATORS_FULL", "leaseId": None, "spectatorsCurrent": 50, "spectatorsMax": 50},
     "SessionView": {"sessionId": "ses_1", "engineVersion": 1, "seq": 3, "game": "shellrunners", "mode": "api",

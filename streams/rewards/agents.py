@@ -1,0 +1,40 @@
+"""Registers the rewards pipeline on a Faust app: its input topics, table and agent.
+
+One agent reads session.results and session.commands together (the same partition
+number of both goes to one worker), so a run's result and triggers are handled one at
+a time; the pipeline (streams.rewards.pipeline) does the rest.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import faust
+
+from molt.settings import TopicSettings
+from schemas.topics import REWARDS_OUTCOMES, REWARDS_TABLE, SESSION_COMMANDS, SESSION_RESULTS
+from streams.rewards.pipeline import RewardsPipeline
+
+
+def install(app: faust.App, topics: TopicSettings, bootstrap: str) -> RewardsPipeline:
+    facts = app.topic(
+        SESSION_RESULTS.name, SESSION_COMMANDS.name, key_type=bytes, value_type=bytes, partitions=topics.partitions
+    )
+    outcomes = app.topic(REWARDS_OUTCOMES.name, key_type=bytes, value_type=bytes, partitions=topics.partitions)
+    table = app.Table(REWARDS_TABLE, key_type=bytes, value_type=bytes, partitions=topics.partitions)
+    pipeline = RewardsPipeline(app, table, outcomes, results=SESSION_RESULTS.name, bootstrap=bootstrap)
+
+    @app.agent(facts, name="reward_runs")
+    async def reward_runs(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            await pipeline.on_event(event)
+
+    @app.on_partitions_revoked.connect
+    async def on_revoked(sender: Any, revoked: set, **_: Any) -> None:
+        pipeline.on_revoked(revoked)
+
+    @app.on_rebalance_complete.connect
+    async def on_rebalance_complete(sender: Any, **_: Any) -> None:
+        pipeline.on_assignment_ready()
+
+    return pipeline

@@ -1,0 +1,186 @@
+"""The rewards pipeline's Faust shell: exactly one RunOutcome per ``api`` run.
+
+Input: session.results (RunResult) and the SnapshotTriggered records of
+session.commands, both keyed by sessionId and co-partitioned, so one worker sees every
+fact of a run on one partition number, in one agent, one record at a time. Output: the
+run's RunOutcome on rewards.outcomes, keyed by sessionId, on that same partition.
+
+Per-run state is the pure ``ledger.Run``, kept in the ``rewards`` table (changelog).
+Processing is at-least-once: after a crash, records since the last commit come again.
+A replayed fact is harmless by itself (the first result and trigger win); what could
+go wrong is a crash after the outcome reached Kafka but before the table write saying
+so did: the table would come back unpaid and the replayed trigger pay the run twice.
+So the outcome topic itself is the record of what was paid:
+
+1. To pay a run, the shell sends its outcome and waits for Kafka's acknowledgement,
+   then writes the run as paid (with the outcome's offset), then the partition's mark
+   (that offset + 1). Run and mark share a changelog partition (``store``), and Faust
+   flushes the producer before it commits input offsets: a committed input implies its
+   table writes are durable, and a durable mark implies the paid runs below it are.
+2. On every assignment, before handling any record of a partition, the shell reads
+   that partition of rewards.outcomes from the mark to its end: each outcome there
+   marks its run paid (written to the table with the partition's first event, since
+   a table write needs an event of its partition), and the mark moves past it.
+
+Only the owner of a partition pays its runs, and Faust lets in-flight events finish
+and flushes the producer before a partition is revoked, so the new owner's read sees
+every outcome the old one sent. The one case left is a worker that stalls past its
+session timeout and then sends: fencing it needs Kafka transactions, which the product
+does not rely on (DESIGN.md §1).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import faust
+from aiokafka.errors import KafkaError
+
+from molt.logreader import read_range
+from schemas.codec import Codec, CodecError
+from schemas.records import SnapshotTriggered, decode_command
+from streams.rewards import store
+from streams.rewards.ledger import Fact, OutcomeSeen, ResultIn, Run, TriggerIn, apply, due
+
+log = logging.getLogger(__name__)
+
+END_OF_LOG = 2**62
+RETRY_S = 1.0
+
+
+@dataclass
+class Partition:
+    """One owned partition: ready once its outcomes are read; what the read found."""
+
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    revoked: bool = False
+    found: dict[str, int] = field(default_factory=dict)  # sessionId -> outcome offset
+    mark: int | None = None  # the mark to write after ``found``
+    task: asyncio.Task | None = None
+
+
+class RewardsPipeline:
+    def __init__(
+        self, app: faust.App, table: faust.Table, outcomes: faust.TopicT, *, results: str, bootstrap: str
+    ) -> None:
+        self.app = app
+        self.table = table
+        self.outcomes = outcomes
+        self.results = results
+        self.bootstrap = bootstrap
+        self.codec = Codec()
+        self.owned: dict[int, Partition] = {}
+
+    # -- ownership ---------------------------------------------------------------
+
+    def on_revoked(self, revoked: set) -> None:
+        for tp in revoked:
+            if tp.topic == self.results:
+                entry = self.owned.pop(tp.partition, None)
+                if entry is not None:
+                    if entry.task is not None:
+                        entry.task.cancel()
+                    entry.revoked = True
+                    entry.ready.set()
+
+    def on_assignment_ready(self) -> None:
+        for tp in self.app.consumer.assignment():
+            if tp.topic == self.results and tp.partition not in self.owned:
+                entry = Partition()
+                self.owned[tp.partition] = entry
+                entry.task = asyncio.create_task(self._read_outcomes(tp.partition, entry), name=f"outcomes-{tp.partition}")
+
+    def ready_partitions(self) -> list[int]:
+        return [p for p, entry in self.owned.items() if entry.ready.is_set()]
+
+    async def _read_outcomes(self, partition: int, entry: Partition) -> None:
+        started = time.monotonic()
+        mark = store.decode_mark(self.codec, self.table.get(store.mark_key(partition)))
+        while True:
+            try:
+                records = await read_range(self.bootstrap, self.outcomes.get_topic_name(), partition, mark, END_OF_LOG)
+                break
+            except KafkaError as exc:
+                # Paying without knowing what was paid could pay twice: wait for Kafka instead.
+                log.warning("reading rewards.outcomes partition %d failed, retrying: %s", partition, exc)
+                await asyncio.sleep(RETRY_S)
+        for offset, value in records:
+            try:
+                entry.found.setdefault(self.codec.decode("RunOutcome", value)["sessionId"], offset)
+            except CodecError as exc:
+                log.error("unreadable outcome at %d@%d: %s", partition, offset, exc)
+        if records:
+            entry.mark = records[-1][0] + 1
+        entry.ready.set()
+        log.info(
+            "rewards partition %d ready in %.3f s: %d outcomes read from offset %d",
+            partition, time.monotonic() - started, len(records), mark,
+        )
+
+    # -- handling ----------------------------------------------------------------
+
+    async def on_event(self, event: faust.EventT) -> None:
+        message = event.message
+        entry = self.owned.get(message.partition)
+        if entry is None:
+            return  # not ours (any more): the owner handles it
+        await entry.ready.wait()
+        if entry.revoked:
+            return
+        if entry.mark is not None:
+            self._record_found(message.partition, entry)
+        fact = self._fact(message)
+        if fact is None:
+            return
+        session_id, fact = fact
+        before = store.decode_run(self.codec, session_id, self.table.get(store.run_key(session_id)))
+        run = apply(before, fact)
+        if run == before:
+            return  # a fact the run already had: nothing changes, nothing to write
+        outcome = due(run)
+        if outcome is not None:
+            run = await self._pay(message.partition, run, outcome)
+        self.table[store.run_key(session_id)] = store.encode_run(self.codec, run)
+        if run.outcome_offset is not None and not before.paid:
+            self.table[store.mark_key(message.partition)] = store.encode_mark(
+                self.codec, message.partition, run.outcome_offset + 1
+            )
+
+    def _fact(self, message: Any) -> tuple[str, Fact] | None:
+        try:
+            if message.topic == self.results:
+                result = self.codec.decode("RunResult", message.value)
+                return result["sessionId"], ResultIn(result)
+            if not message.key:
+                return None  # a Tick (keyed by nothing): the bulk of the topic, skipped undecoded
+            command = decode_command(self.codec, message.value)
+        except CodecError as exc:
+            log.error("skipping unreadable %s record at %d@%d: %s", message.topic, message.partition, message.offset, exc)
+            return None
+        if type(command.body) is SnapshotTriggered:
+            return command.sessionId, TriggerIn(command.body.requestId)
+        return None
+
+    async def _pay(self, partition: int, run: Run, outcome: dict) -> Run:
+        sent = await self.outcomes.send(
+            key=run.session_id.encode(), value=self.codec.encode("RunOutcome", outcome), partition=partition
+        )
+        metadata = await sent  # acknowledged by Kafka before the table may say "paid"
+        log.info("paid %s: %d (%s) at %d@%d", run.session_id, outcome["reward"], outcome["rule"], partition, metadata.offset)
+        return apply(run, OutcomeSeen(metadata.offset))
+
+    def _record_found(self, partition: int, entry: Partition) -> None:
+        """Write what the read of rewards.outcomes found, then move the mark past it."""
+        for session_id, offset in entry.found.items():
+            key = store.run_key(session_id)
+            before = store.decode_run(self.codec, session_id, self.table.get(key))
+            if not before.paid:
+                self.table[key] = store.encode_run(self.codec, apply(before, OutcomeSeen(offset)))
+        assert entry.mark is not None
+        self.table[store.mark_key(partition)] = store.encode_mark(self.codec, partition, entry.mark)
+        entry.found.clear()
+        entry.mark = None
