@@ -27,6 +27,10 @@ SESSION_COMMANDS = TopicSpec("session.commands", "SessionCommand", KEEP_FOREVER)
 SESSION_FRAMES = TopicSpec("session.frames", "FrameBatch", ONE_DAY)
 SESSION_RESULTS = TopicSpec("session.results", "RunResult", KEEP_FOREVER)
 SEAT_REPLIES = TopicSpec("session.seat-replies", "SeatDecision", ONE_DAY)
+# The SnapshotTriggered records of session.commands, forwarded as they are (same bytes,
+# same key and partition) by the partition's owner, so that the rewards pipeline reads
+# a handful of records rather than every input and tick of the log.
+SNAPSHOT_TRIGGERS = TopicSpec("session.snapshot-triggers", "SessionCommand", KEEP_FOREVER)
 REWARDS_OUTCOMES = TopicSpec("rewards.outcomes", "RunOutcome", KEEP_FOREVER)
 IDENTITY_AGENTS = TopicSpec("identity.agents", "AgentRegistered", COMPACTED)
 
@@ -34,6 +38,7 @@ ALL_TOPICS = (
     SESSION_COMMANDS,
     SESSION_FRAMES,
     SESSION_RESULTS,
+    SNAPSHOT_TRIGGERS,
     SEAT_REPLIES,
     REWARDS_OUTCOMES,
     IDENTITY_AGENTS,

@@ -1,7 +1,9 @@
 """Registers the rewards pipeline on a Faust app: its input topics, table and agent.
 
-One agent reads session.results and session.commands together (the same partition
-number of both goes to one worker), so a run's result and triggers are handled one at
+One agent reads session.results and session.snapshot-triggers together (the same
+partition number of both goes to one worker; the session runtime forwards every
+SnapshotTriggered record of session.commands there, so this agent is not handed every
+input and tick), so a run's result and triggers are handled one at
 a time; the pipeline (streams.rewards.pipeline) does the rest.
 """
 
@@ -12,13 +14,13 @@ from typing import Any
 import faust
 
 from molt.settings import TopicSettings
-from schemas.topics import REWARDS_OUTCOMES, REWARDS_TABLE, SESSION_COMMANDS, SESSION_RESULTS
+from schemas.topics import REWARDS_OUTCOMES, REWARDS_TABLE, SESSION_RESULTS, SNAPSHOT_TRIGGERS
 from streams.rewards.pipeline import RewardsPipeline
 
 
 def install(app: faust.App, topics: TopicSettings, bootstrap: str) -> RewardsPipeline:
     facts = app.topic(
-        SESSION_RESULTS.name, SESSION_COMMANDS.name, key_type=bytes, value_type=bytes, partitions=topics.partitions
+        SESSION_RESULTS.name, SNAPSHOT_TRIGGERS.name, key_type=bytes, value_type=bytes, partitions=topics.partitions
     )
     outcomes = app.topic(REWARDS_OUTCOMES.name, key_type=bytes, value_type=bytes, partitions=topics.partitions)
     table = app.Table(REWARDS_TABLE, key_type=bytes, value_type=bytes, partitions=topics.partitions)

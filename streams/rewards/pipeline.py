@@ -1,9 +1,10 @@
 """The rewards pipeline's Faust shell: exactly one RunOutcome per ``api`` run.
 
-Input: session.results (RunResult) and the SnapshotTriggered records of
-session.commands, both keyed by sessionId and co-partitioned, so one worker sees every
-fact of a run on one partition number, in one agent, one record at a time. Output: the
-run's RunOutcome on rewards.outcomes, keyed by sessionId, on that same partition.
+Input: session.results (RunResult) and session.snapshot-triggers (the SnapshotTriggered
+records of session.commands, forwarded by the session runtime), both keyed by
+sessionId and co-partitioned, so one worker sees every fact of a run on one partition
+number, in one agent, one record at a time. Output: the run's RunOutcome on
+rewards.outcomes, keyed by sessionId, on that same partition.
 
 Per-run state is the pure ``ledger.Run``, kept in the ``rewards`` table (changelog).
 Processing is at-least-once: after a crash, records since the last commit come again.
@@ -155,8 +156,6 @@ class RewardsPipeline:
             if message.topic == self.results:
                 result = self.codec.decode("RunResult", message.value)
                 return result["sessionId"], ResultIn(result)
-            if not message.key:
-                return None  # a Tick (keyed by nothing): the bulk of the topic, skipped undecoded
             command = decode_command(self.codec, message.value)
         except CodecError as exc:
             log.error("skipping unreadable %s record at %d@%d: %s", message.topic, message.partition, message.offset, exc)

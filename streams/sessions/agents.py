@@ -20,6 +20,7 @@ from schemas.topics import (
     SESSION_FRAMES,
     SESSION_RESULTS,
     SESSION_STATE_TABLE,
+    SNAPSHOT_TRIGGERS,
     SESSIONS_VIEW,
     SPECTATORS_VIEW,
     table_turns_topic,
@@ -48,6 +49,7 @@ def install(app: faust.App, worker: WorkerSettings, topics: TopicSettings, boots
             frames=topic(SESSION_FRAMES.name),
             results=topic(SESSION_RESULTS.name),
             seat_replies=topic(SEAT_REPLIES.name),
+            triggers=topic(SNAPSHOT_TRIGGERS.name),
             turns=topic(table_turns_topic(worker.app_id).name),
         ),
         RuntimeTables(

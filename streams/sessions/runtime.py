@@ -18,7 +18,8 @@ For each owned partition, one task:
   the table already records is not.
 - Then the same consumer goes on reading: every batch is folded record by record
   (records at or below ``applied_offset`` are skipped), then published: one
-  FrameBatch per Tick, results, seat decisions.
+  FrameBatch per Tick, results, seat decisions, and SnapshotTriggered records
+  forwarded to session.snapshot-triggers for the rewards pipeline.
 - Table writes (views, session states, checkpoints) are queued per partition. Faust
   writes a table only inside an event of the table's partition, so the runtime asks
   for a turn: it sends a ``TableTurn`` to its partition of the turns topic, and the
@@ -43,7 +44,7 @@ import faust
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from schemas.codec import Codec, CodecError
-from schemas.records import SessionCommand, Tick, decode_command
+from schemas.records import SessionCommand, SnapshotTriggered, Tick, decode_command
 from streams.sessions.checkpoint import state_from_datum, state_to_datum
 from streams.sessions.fold import Effects, result_datum, spectators_datum, view_datum
 from streams.sessions.model import SessionState
@@ -62,6 +63,7 @@ class RuntimeTopics:
     frames: faust.TopicT
     results: faust.TopicT
     seat_replies: faust.TopicT
+    triggers: faust.TopicT
     turns: faust.TopicT
 
 
@@ -80,6 +82,7 @@ class Outbox:
     frames: list[tuple[Tick, list[dict]]] = field(default_factory=list)
     results: list[SessionState] = field(default_factory=list)
     decisions: list[dict] = field(default_factory=list)
+    triggers: list[tuple[str, bytes]] = field(default_factory=list)  # (sessionId, the record as read)
 
 
 @dataclass
@@ -239,6 +242,10 @@ class SessionRuntime:
             # Partitions take turns, so their checkpoints do not all fall on one tick.
             if body.tickNo % self.checkpoint_ticks == entry.partition % self.checkpoint_ticks:
                 self._queue_checkpoint(entry, fold, body.tickNo, offset)
+        if type(body) is SnapshotTriggered:
+            # Forwarded whatever the session's state (re-folds forward again: the
+            # rewards pipeline pays a run once however often it hears of a trigger).
+            outbox.triggers.append((command.sessionId, value))
         for state in ended:
             outbox.results.append(state)
             self._queue_state(entry, state)
@@ -257,6 +264,8 @@ class SessionRuntime:
             await self._send_result(entry.partition, state)
         for decision in outbox.decisions:
             await self._send_decision(decision)
+        for session_id, value in outbox.triggers:
+            await self.topics.triggers.send(key=session_id.encode(), value=value, partition=entry.partition)
         if entry.table_writes and not entry.turn_requested:
             entry.turn_requested = True
             entry.turns += 1

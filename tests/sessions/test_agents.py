@@ -38,7 +38,7 @@ def runtime(tmp_path: Path) -> SessionRuntime:
     runtime = install(app, WorkerSettings(worker_id="t", data_dir=tmp_path), TopicSettings(partitions=1), "localhost:1")
     app.finalize()
     app.flow_control.resume()
-    for name in ("frames", "results", "seat_replies", "turns"):
+    for name in ("frames", "results", "seat_replies", "triggers", "turns"):
         setattr(runtime.topics, name, Recorder())
     # As after a rebalance: partition 0 is owned and recovered (from nothing).
     runtime.owned[0] = Owned(0, fold=PartitionFold(0))
