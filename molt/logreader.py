@@ -21,7 +21,11 @@ CHUNK = 256
 class LogReader:
     def __init__(self, bootstrap: str) -> None:
         # A short fetch wait: each read ends at a known offset, and a replay does hundreds.
-        self._consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=10)
+        # A position before the log start (retention) moves to the start.
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=10, auto_offset_reset="earliest"
+        )
+        self._ends: dict[TopicPartition, int] = {}
 
     async def __aenter__(self) -> LogReader:
         await self._consumer.start()
@@ -43,19 +47,19 @@ class LogReader:
     async def chunks(self, topic: str, partition: int, first: int, stop: int) -> AsyncIterator[list[ConsumerRecord]]:
         """The records with ``first <= offset < stop`` in offset order, a chunk at a time.
 
-        ``stop`` is clamped to the partition's end now; records before the log start
+        ``stop`` is clamped to the partition's end; records before the log start
         (deleted by retention) are skipped.
         """
         tp = TopicPartition(topic, partition)
         consumer = self._consumer
         consumer.assign([tp])
-        begin = (await consumer.beginning_offsets([tp]))[tp]
-        stop = min(stop, (await consumer.end_offsets([tp]))[tp])
-        first = max(first, begin)
-        if first >= stop:
-            return
         consumer.seek(tp, first)
-        while await consumer.position(tp) < stop:
+        while (position := await consumer.position(tp)) < stop:
+            if position >= self._ends.get(tp, 0):
+                # Logs only grow: the end is asked again only once reading reaches it.
+                self._ends[tp] = await self.end_offset(topic, partition)
+                if position >= self._ends[tp]:
+                    return
             records = (await consumer.getmany(tp, timeout_ms=1000, max_records=CHUNK)).get(tp, [])
             chunk = [record for record in records if record.offset < stop]
             if chunk:

@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +40,10 @@ from streams.sessions.verify import RunCheck, check_run
 
 LOOKBACK_MS = 10_000
 LOOKAHEAD_MS = 60_000
+# Runs read together: at most this many, and a gap of more records than this between
+# one run's last offset and the next one's first starts a new read (idle Ticks are skipped).
+BATCH_RUNS = 200
+BATCH_GAP = 2_000
 _TICK_KEY = b""  # Ticks are keyed by partition, with an empty key
 
 
@@ -95,49 +101,87 @@ class RunLog:
                         found[result["sessionId"]].append(Logged(topic, partition, record.offset, record.timestamp, result))
         return dict(found)
 
-    async def commands(self, result: dict) -> list[Logged]:
-        """The run's records and the partition's Ticks, from its first to its last offset."""
-        offsets = result["commandOffsets"]
-        own = result["sessionId"].encode()
-        topic, partition = self.topics.commands, offsets["partition"]
+    async def commands(self, results: Sequence[dict]) -> list[Logged]:
+        """The records of runs of one partition and its Ticks, from their first offset to their last."""
+        partition = results[0]["commandOffsets"]["partition"]
+        wanted = {result["sessionId"].encode() for result in results} | {_TICK_KEY}
+        first = min(result["commandOffsets"]["first"] for result in results)
+        last = max(result["commandOffsets"]["last"] for result in results)
+        topic = self.topics.commands
         out: list[Logged] = []
-        async for chunk in self.reader.chunks(topic, partition, offsets["first"], offsets["last"] + 1):
+        async for chunk in self.reader.chunks(topic, partition, first, last + 1):
             for record in chunk:
                 # Other sessions' records are left undecoded: the fold would skip them.
-                if record.key == own or record.key == _TICK_KEY:
+                if record.key in wanted:
                     command = decode_command(self.codec, record.value)
                     out.append(Logged(topic, partition, record.offset, record.timestamp, command))
         return out
 
-    async def frames(self, result: dict) -> list[Logged]:
-        """The frames published for the run, in log order (see the module docstring)."""
-        if result["ticks"] == 0 or result["startedAtMs"] is None:
-            return []
-        topic, partition = self.topics.frames, result["commandOffsets"]["partition"]
-        session_id, final = result["sessionId"], result["ticks"]
-        needle = session_id.encode()
-        give_up_ms = result["endedAtMs"] + LOOKAHEAD_MS
-        first = await self.reader.offset_at(topic, partition, result["startedAtMs"] - LOOKBACK_MS)
-        out: list[Logged] = []
+    async def frames(self, results: Sequence[dict]) -> dict[str, list[Logged]]:
+        """The frames published for runs of one partition, by session, in log order (see the module docstring)."""
+        finals = {r["sessionId"]: r["ticks"] for r in results if r["ticks"] > 0 and r["startedAtMs"] is not None}
+        out: dict[str, list[Logged]] = {session_id: [] for session_id in finals}
+        if not finals:
+            return out
+        topic, partition = self.topics.frames, results[0]["commandOffsets"]["partition"]
+        # One run's read (the edge's) leaves the batches without it undecoded.
+        needle = next(iter(finals)).encode() if len(finals) == 1 else b""
+        started = min(r["startedAtMs"] for r in results if r["sessionId"] in finals)
+        give_up_ms = max(r["endedAtMs"] for r in results if r["sessionId"] in finals) + LOOKAHEAD_MS
+        first = await self.reader.offset_at(topic, partition, started - LOOKBACK_MS)
         async with aclosing(self.reader.chunks(topic, partition, first, sys.maxsize)) as chunks:
             async for chunk in chunks:
                 for record in chunk:
                     if record.timestamp > give_up_ms:
                         return out
                     if needle not in record.value:
-                        continue  # a batch without this session: no need to decode it
-                    batch = self.codec.decode("FrameBatch", record.value)
-                    for frame in batch["frames"]:
-                        if frame["sessionId"] == session_id:
-                            out.append(Logged(topic, partition, record.offset, record.timestamp, frame))
-                            if frame["seq"] == final:
-                                return out
+                        continue
+                    for frame in self.codec.decode("FrameBatch", record.value)["frames"]:
+                        session_id = frame["sessionId"]
+                        if session_id in finals:
+                            out[session_id].append(Logged(topic, partition, record.offset, record.timestamp, frame))
+                            if frame["seq"] == finals[session_id]:
+                                del finals[session_id]
+                                if not finals:
+                                    return out
                 await asyncio.sleep(0)  # a long run is many chunks: let the edge's other work in
         return out
 
-    async def check(self, results: list[Logged]) -> RunCheck:
-        """Re-simulate one session's run from its commands and compare it with what was published."""
-        datums = [logged.value for logged in results]
-        commands = await self.commands(datums[0])
-        frames = await self.frames(datums[0])
-        return check_run(datums, [(c.offset, c.value) for c in commands], [f.value for f in frames])
+    async def check(self, runs: Sequence[Sequence[Logged]]) -> AsyncIterator[RunCheck]:
+        """Re-simulate runs (each: one session's published results) and compare with what was published.
+
+        Each run is folded alone from its own offset range, but the log is read once for
+        runs of a partition that lie close together (``_batches``): they share its Ticks
+        and FrameBatches.
+        """
+        by_partition: defaultdict[int, list[Sequence[Logged]]] = defaultdict(list)
+        for run in runs:
+            by_partition[run[0].value["commandOffsets"]["partition"]].append(run)
+        for partition in sorted(by_partition):
+            for batch in _batches(by_partition[partition]):
+                datums = [[logged.value for logged in run] for run in batch]
+                heads = [results[0] for results in datums]
+                commands = await self.commands(heads)
+                frames = await self.frames(heads)
+                offsets = [logged.offset for logged in commands]
+                for results in datums:
+                    span = results[0]["commandOffsets"]
+                    own = commands[bisect_left(offsets, span["first"]) : bisect_right(offsets, span["last"])]
+                    published = frames.get(results[0]["sessionId"], [])
+                    yield check_run(results, [(c.offset, c.value) for c in own], [f.value for f in published])
+
+
+def _batches(runs: list[Sequence[Logged]]) -> Iterator[list[Sequence[Logged]]]:
+    """The runs of one partition in order of first offset, cut where the log is read apart."""
+    runs = sorted(runs, key=lambda run: run[0].value["commandOffsets"]["first"])
+    batch: list[Sequence[Logged]] = []
+    last = -1
+    for run in runs:
+        span = run[0].value["commandOffsets"]
+        if batch and (len(batch) == BATCH_RUNS or span["first"] > last + BATCH_GAP):
+            yield batch
+            batch, last = [], -1
+        batch.append(run)
+        last = max(last, span["last"])
+    if batch:
+        yield batch

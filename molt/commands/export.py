@@ -39,11 +39,11 @@ async def _export(args: argparse.Namespace) -> int:
         results = await session_results(log, args.session_id)
         result = results[0].value
         _say(f"reading the commands of {args.session_id} (partition {result['commandOffsets']['partition']})…")
-        commands = await log.commands(result)
+        commands = await log.commands([result])
         frames = []
         if args.frames:
             _say("reading its frames…")
-            frames = await log.frames(result)
+            frames = (await log.frames([result])).get(args.session_id, [])
     written = write(args.output, args.format, export_datums(commands, results, frames))
     _say(
         f"wrote {written} records to {args.output} ({args.format}): {len(commands)} commands, "

@@ -82,13 +82,14 @@ async def _replay(args: argparse.Namespace) -> int:
     async with LogReader(KafkaSettings().bootstrap_servers) as reader:
         log = RunLog(reader, TopicSettings().partitions, topics)
         if not args.all:
-            check = await log.check(await session_results(log, args.session_id))
+            check = await anext(log.check([await session_results(log, args.session_id)]))
             print("\n".join(describe(check)))
             return EXIT_MATCH if check.matched else EXIT_MISMATCH
         runs = await log.results()
         matched = mismatched = hash_only = 0
-        for done, results in enumerate(runs.values(), start=1):
-            check = await log.check(results)
+        done = 0
+        async for check in log.check(list(runs.values())):
+            done += 1
             if check.matched:
                 matched += 1
             else:

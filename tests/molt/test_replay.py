@@ -1,0 +1,197 @@
+"""``molt replay`` and ``molt export`` on runs played through the real stack.
+
+Runs of both games are played by SDK bots through a real edge and worker; then the
+commands run as real subprocesses against the suite's broker, with the stack's
+settings. Altered logs are copies of a real run in topics of their own (a prefix, as
+a MirrorMaker copy would be named), so the product's own topics stay intact.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import subprocess
+from pathlib import Path
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from avro.datafile import DataFileReader
+from avro.io import DatumReader
+
+from molt.logreader import LogReader
+from molt.processes import molt_argv
+from molt.runlog import Logged, RunLog, RunTopics
+from molt.sdk import MoltClient
+from molt.stack import Edge, Stack
+from schemas.codec import Codec
+from schemas.records import InputReceived, encode_command
+from streams.sessions.verify import check_run
+from streams.sim.bots import reference_policy
+
+pytestmark = pytest.mark.integration
+
+RUNS = {"flappy-bots": 6, "shellrunners": 4}
+# The bots stop steering after this many ticks, so every run ends soon after.
+STEERED_TICKS = 240
+CLI_TIMEOUT_S = 180
+
+
+def steered(game: str):  # noqa: ANN201
+    bot = reference_policy(game)
+    return lambda state: bot(state) if state["tick"] < STEERED_TICKS else None
+
+
+async def play_runs(url: str) -> list[dict]:
+    """Every run's result: RUNS of each game at once, plus a practice run."""
+
+    async def one(game: str, index: int, mode: str = "api") -> dict:
+        async with await MoltClient.register(url, f"replayed-{game}-{index}") as client:
+            session = await client.create_session(game, mode=mode, seed=1_000 + index)
+            return await client.play_with(game, session["sessionId"], steered(game))
+
+    plays = [one(game, i) for game, count in RUNS.items() for i in range(count)]
+    return await asyncio.gather(*plays, one("flappy-bots", 99, mode="practice"))
+
+
+@pytest.fixture(scope="module")
+def played(edge: Edge) -> list[dict]:
+    return asyncio.run(play_runs(edge.url))
+
+
+def molt(stack: Stack, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, **stack.env()}
+    return subprocess.run(molt_argv(*args), env=env, capture_output=True, text=True, timeout=CLI_TIMEOUT_S, check=False)
+
+
+async def run_records(stack: Stack, session_id: str, topics: RunTopics = RunTopics()) -> tuple[list, list, list]:
+    """(results, commands, frames) of a run, as Logged records read back from the log."""
+    async with LogReader(stack.bootstrap) as reader:
+        log = RunLog(reader, stack.partitions, topics)
+        results = (await log.results(session_id))[session_id]
+        head = results[0].value
+        return results, await log.commands([head]), (await log.frames([head]))[session_id]
+
+
+def lone_input(commands: list[Logged], frames: list[Logged]) -> tuple[int, int]:
+    """(index in ``commands`` of an input applied alone at its tick, that tick)."""
+    last_seq = {f.value["seq"]: f.value["lastInputSeq"] for f in frames}
+    for index, logged in enumerate(commands):
+        body = logged.value.body
+        if type(body) is InputReceived and body.inputSeq > 3:
+            tick = min(t for t, seq in last_seq.items() if seq >= body.inputSeq)
+            if last_seq[tick] == body.inputSeq and last_seq.get(tick - 1) == body.inputSeq - 1:
+                return index, tick
+    raise AssertionError("no input applied alone at its tick")
+
+
+def test_replay_all_matches_every_published_run(stack: Stack, played: list[dict]) -> None:
+    done = molt(stack, "replay", "--all")
+    assert done.returncode == 0, done.stdout + done.stderr
+    summary = done.stdout.strip().splitlines()[-1]
+    runs = int(summary.split()[0])
+    assert runs >= len(played)
+    assert summary.startswith(f"{runs} runs replayed: {runs} matched, 0 mismatched")
+    assert f"replayed {runs}/{runs}" in done.stderr
+
+
+def test_replay_of_one_run_compares_every_frame(stack: Stack, played: list[dict]) -> None:
+    for result in played:
+        if result["game"] == "shellrunners":
+            break
+    done = molt(stack, "replay", result["sessionId"])
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{result['ticks']} published frames compared" in done.stdout
+    assert f"final state hash {result['finalStateHash'][:16]}… matches" in done.stdout
+    assert done.stdout.strip().endswith("MATCH")
+
+
+def test_replay_of_an_unknown_session_is_a_clear_error(stack: Stack) -> None:
+    done = molt(stack, "replay", "ses_does_not_exist")
+    assert done.returncode == 2
+    assert "error SESSION_NOT_FOUND:" in done.stderr and "ses_does_not_exist" in done.stderr
+
+
+async def test_an_altered_real_log_diverges_at_the_altered_tick(stack: Stack, played: list[dict]) -> None:
+    results, commands, frames = await run_records(stack, played[0]["sessionId"])
+    datums = [r.value for r in results]
+    records = [(c.offset, c.value) for c in commands]
+    published = [f.value for f in frames]
+    assert check_run(datums, records, published).matched
+    index, tick = lone_input(commands, frames)
+    dropped = check_run(datums, records[:index] + records[index + 1 :], published)
+    assert dropped.divergence.tick == tick
+
+
+async def copy_run(stack: Stack, session_id: str, prefix: str, drop: int) -> None:
+    """Copy a run to ``prefix``-named topics without its command record number ``drop``."""
+    results, commands, frames = await run_records(stack, session_id)
+    topics = RunTopics.prefixed(prefix)
+    admin = AIOKafkaAdminClient(bootstrap_servers=stack.bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(name, stack.partitions, 1) for name in (topics.commands, topics.frames, topics.results)])
+    finally:
+        await admin.close()
+    codec = Codec()
+    kept = commands[:drop] + commands[drop + 1 :]
+    partition = kept[0].partition
+    producer = AIOKafkaProducer(bootstrap_servers=stack.bootstrap, acks="all")
+    await producer.start()
+    try:
+        for c in kept:
+            key = c.value.sessionId.encode()
+            await producer.send_and_wait(topics.commands, encode_command(codec, c.value), key=key, partition=partition, timestamp_ms=c.timestamp_ms)
+        for f in frames:
+            batch = {"partition": partition, "tickNo": f.value["seq"], "scheduledAtUs": f.timestamp_ms * 1000, "frames": [f.value]}
+            await producer.send_and_wait(topics.frames, codec.encode("FrameBatch", batch), partition=partition, timestamp_ms=f.timestamp_ms)
+        result = {**results[0].value, "commandOffsets": {"partition": partition, "first": 0, "last": len(kept) - 1}}
+        await producer.send_and_wait(topics.results, codec.encode("RunResult", result), key=session_id.encode(), partition=partition)
+    finally:
+        await producer.stop()
+
+
+async def test_replay_reports_a_copied_log_with_a_dropped_input(stack: Stack, played: list[dict]) -> None:
+    session_id = played[1]["sessionId"]
+    _, commands, frames = await run_records(stack, session_id)
+    index, tick = lone_input(commands, frames)
+    prefix = f"altered-{secrets.token_hex(4)}."
+    await copy_run(stack, session_id, prefix, drop=index)
+    done = molt(stack, "replay", "--topic-prefix", prefix, session_id)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"MISMATCH from tick {tick}: the frame differs: lastInputSeq" in done.stdout
+
+
+def test_export_writes_the_run_as_avro_and_json_lines(stack: Stack, played: list[dict], tmp_path: Path) -> None:
+    result = played[2]
+    session_id = result["sessionId"]
+    counts = {}
+    for fmt, extra in (("avro", ()), ("jsonl", ()), ("avro", ("--frames",))):
+        out = tmp_path / f"run{''.join(extra)}.{fmt}"
+        done = molt(stack, "export", session_id, "--format", fmt, "-o", str(out), *extra)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "wrote" in done.stderr and str(out) in done.stderr
+        counts[(fmt, extra)] = out
+    with DataFileReader(counts[("avro", ())].open("rb"), DatumReader()) as reader:
+        assert json.loads(reader.meta["avro.schema"])["name"] == "games.moltstation.live.RunExportRecord"
+        records = list(reader)
+    lines = [json.loads(line) for line in counts[("jsonl", ())].read_text().splitlines()]
+    assert len(records) == len(lines) > result["ticks"]
+    assert [r["offset"] for r in records] == [line["offset"] for line in lines]
+    assert lines[0]["record"]["body"]["type"] == "SessionOpened"
+    assert records[0]["record"]["body"]["seed"] == lines[0]["record"]["body"]["seed"]
+    assert lines[-1]["record"]["type"] == "RunResult" and lines[-1]["topic"] == "session.results"
+    assert records[-1]["record"]["finalStateHash"] == result["finalStateHash"]
+    assert all(line["record"]["sessionId"] in (session_id, "") for line in lines)
+    with DataFileReader(counts[("avro", ("--frames",))].open("rb"), DatumReader()) as reader:
+        with_frames = list(reader)
+    assert len(with_frames) == len(records) + result["ticks"]
+    assert [r["record"]["seq"] for r in with_frames[len(records) :]] == list(range(1, result["ticks"] + 1))
+
+
+def test_export_of_an_unknown_session_is_a_clear_error(stack: Stack, tmp_path: Path) -> None:
+    done = molt(stack, "export", "ses_nope", "--format", "jsonl", "-o", str(tmp_path / "x.jsonl"))
+    assert done.returncode == 2 and "error SESSION_NOT_FOUND:" in done.stderr
+    assert not (tmp_path / "x.jsonl").exists()
