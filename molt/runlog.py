@@ -98,7 +98,8 @@ class RunLog:
                 for record in chunk:
                     if key is None or record.key == key:
                         result = self.codec.decode("RunResult", record.value)
-                        found[result["sessionId"]].append(Logged(topic, partition, record.offset, record.timestamp, result))
+                        logged = Logged(topic, partition, record.offset, record.timestamp, result)
+                        found[result["sessionId"]].append(logged)
         return dict(found)
 
     async def commands(self, results: Sequence[dict]) -> list[Logged]:

@@ -1,7 +1,7 @@
 """What a benchmark starts and stops around its measurement: a broker, topics, a worker.
 
-``run_benchmark`` runs a measurement in a scratch directory (or ``--run-dir``) and
-turns its failures into exit codes; ``bench_worker`` starts a scratch broker (unless
+``run_benchmark`` runs a measurement in a scratch directory (or ``--run-dir``), turns
+its failures into exit codes and reports it; ``bench_worker`` starts a scratch broker (unless
 ``MOLT_KAFKA_BOOTSTRAP`` names a cluster), the topics and one ``molt worker`` with an
 app id of its own (on a shared cluster it joins no other group), and stops them on
 the way out; Ctrl-C and SIGTERM included: SIGTERM unwinds like Ctrl-C, and
@@ -10,8 +10,10 @@ the way out; Ctrl-C and SIGTERM included: SIGTERM unwinds like Ctrl-C, and
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
+import json
 import secrets
 import signal
 import tempfile
@@ -32,12 +34,32 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 
-def run_benchmark(requested_dir: Path | None, prefix: str, measure: Callable[[Path], dict]) -> dict | int:
-    """``measure(run directory)``'s report, or the exit code of its failure."""
+def add_service_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options ``run_benchmark`` reads: partitions, run directory, JSON output."""
+    parser.add_argument(
+        "--partitions", type=int, default=TopicSettings().partitions,
+        help="partitions of the session topics (default MOLT_TOPICS_PARTITIONS or 8)",
+    )  # fmt: skip
+    parser.add_argument("--run-dir", type=Path, help="keep the broker's and the worker's data and logs here")
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON to PATH")
+
+
+def run_benchmark(
+    args: argparse.Namespace,
+    prefix: str,
+    worker_name: str,
+    measure: Callable[[str, Worker], Coroutine[Any, Any, dict]],
+    print_table: Callable[[dict], None],
+) -> int:
+    """Run ``measure(bootstrap, worker)`` beside a broker and a worker (``bench_worker``),
+    print its report and write it to ``args.json``; returns the exit code.
+
+    ``args`` carries ``run_dir``, ``partitions`` and ``json``, as every benchmark's options do.
+    """
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        with _run_dir(requested_dir, prefix) as root:
-            return measure(root)
+        with _run_dir(args.run_dir, prefix) as root, bench_worker(root, args.partitions, worker_name) as running:
+            report = asyncio.run(interruptible(measure(*running)))
     except KeyboardInterrupt:
         print("interrupted; everything the benchmark started was stopped")
         return EXIT_INTERRUPTED
@@ -46,6 +68,10 @@ def run_benchmark(requested_dir: Path | None, prefix: str, measure: Callable[[Pa
         return EXIT_FAILED
     finally:
         signal.signal(signal.SIGTERM, previous)
+    print_table(report)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+    return 0
 
 
 @contextlib.contextmanager

@@ -11,9 +11,10 @@ read and compared frame by frame, its result compared. Replay speed = session ti
 replayed / wall time, and × real time = that / the tick rate (30 Hz). Target:
 ≥ 1,000× real time.
 
-The baseline, timed in the same run after the replay: the pure engines' ``step``
-(``molt bench sim``'s figure) for as many ticks of each game as were replayed; the
-mix's engine ticks/s is the total ticks over the time the engines take for them.
+The baselines, timed in the same run after the replay (``molt bench sim``'s two
+figures) for as many ticks of each game as were replayed: the pure engines' ``step``,
+and ``step`` plus the client frame as JSON, which a replay builds for every tick to
+compare it; the mix's ticks/s is the total ticks over the time the engines take.
 
 A scratch broker (unless ``MOLT_KAFKA_BOOTSTRAP`` names a cluster) and the worker are
 started here and stopped on the way out (``molt.bench.services``).
@@ -23,19 +24,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import time
 from collections import Counter
-from pathlib import Path
+from collections.abc import Coroutine
+from typing import Any
 
 from molt.bench.bots import BotDriver
 from molt.bench.load import LiveSessions
-from molt.bench.services import EXIT_USAGE, bench_worker, interruptible, run_benchmark
+from molt.bench.services import EXIT_USAGE, add_service_arguments, run_benchmark
 from molt.bench.writer import CommandWriter
 from molt.commands.bench_sim import bench_game
 from molt.logreader import LogReader
 from molt.runlog import RunLog
-from molt.settings import TopicSettings, WorkerSettings
+from molt.settings import WorkerSettings
+from molt.stack import Worker
 from streams.sim.registry import ENGINES
 
 TARGET_X_REALTIME = 1_000
@@ -48,30 +50,17 @@ MIN_ENGINE_TICKS = 50_000
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sessions", type=int, default=40, help="sessions played at once (default 40)")
     parser.add_argument("--seconds", type=float, default=30.0, help="how long they are played (default 30)")
-    parser.add_argument(
-        "--partitions", type=int, default=TopicSettings().partitions,
-        help="partitions of the session topics (default MOLT_TOPICS_PARTITIONS or 8)",
-    )  # fmt: skip
-    parser.add_argument("--run-dir", type=Path, help="keep the broker's and the worker's data and logs here")
-    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON to PATH")
+    add_service_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.sessions <= 0 or args.seconds <= 0 or args.partitions <= 0:
         print("error: --sessions, --seconds and --partitions must be positive")
         return EXIT_USAGE
-    report = run_benchmark(args.run_dir, "molt-bench-replay-", lambda root: _with_services(args, root))
-    if isinstance(report, int):
-        return report
-    _print_table(report)
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2) + "\n")
-    return 0
+    def measure(bootstrap: str, _: Worker) -> Coroutine[Any, Any, dict]:
+        return _measure(args, bootstrap)
 
-
-def _with_services(args: argparse.Namespace, root: Path) -> dict:
-    with bench_worker(root, args.partitions, WORKER) as (bootstrap, _):
-        return asyncio.run(interruptible(_measure(args, bootstrap)))
+    return run_benchmark(args, "molt-bench-replay-", WORKER, measure, _print_table)
 
 
 async def _measure(args: argparse.Namespace, bootstrap: str) -> dict:
@@ -88,8 +77,12 @@ async def _measure(args: argparse.Namespace, bootstrap: str) -> dict:
         ticks[check.result["game"]] += check.ticks_replayed
     total = sum(ticks.values())
     print("timing the engines alone…", flush=True)
-    engine = {game: bench_game(ENGINES[game], max(n, MIN_ENGINE_TICKS))["ticks_per_s"] for game, n in ticks.items()}
-    engine_s = sum(n / engine[game] for game, n in ticks.items())
+    engine = {game: bench_game(ENGINES[game], max(n, MIN_ENGINE_TICKS)) for game, n in ticks.items()}
+
+    def mix_per_s(figure: str) -> float:
+        """Ticks/s of the engines over the replayed mix of games."""
+        return total / sum(n / engine[game][figure] for game, n in ticks.items())
+
     tick_rate = WorkerSettings().tick_rate
     replay_per_s = total / replay_s
     return {
@@ -104,9 +97,10 @@ async def _measure(args: argparse.Namespace, bootstrap: str) -> dict:
         "replay_seconds": round(replay_s, 3),
         "replay_ticks_per_s": round(replay_per_s),
         "replay_x_realtime": round(replay_per_s / tick_rate),
-        "engine_ticks_per_s": round(total / engine_s),
-        "engine_x_realtime": round(total / engine_s / tick_rate),
-        "engine_ticks_per_s_by_game": engine,
+        "engine_ticks_per_s": round(mix_per_s("ticks_per_s")),
+        "engine_x_realtime": round(mix_per_s("ticks_per_s") / tick_rate),
+        "engine_with_frames_ticks_per_s": round(mix_per_s("ticks_per_s_with_frames")),
+        "engine_by_game": engine,
         "target_x_realtime": TARGET_X_REALTIME,
     }
 
@@ -147,4 +141,6 @@ def _print_table(report: dict) -> None:
     print(f"{'':<22}{'ticks/s':>12}{'× real time':>14}")
     print(f"{'replay from Kafka':<22}{report['replay_ticks_per_s']:>12,}{report['replay_x_realtime']:>14,}")
     print(f"{'engines alone':<22}{report['engine_ticks_per_s']:>12,}{report['engine_x_realtime']:>14,}")
+    frames = report["engine_with_frames_ticks_per_s"]
+    print(f"{'engines + frame JSON':<22}{frames:>12,}{round(frames / report['tick_rate']):>14,}")
     print(f"\ntarget: ≥ {report['target_x_realtime']:,}× real time from the log ({report['tick_rate']} Hz)")

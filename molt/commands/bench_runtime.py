@@ -32,18 +32,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import time
+from collections.abc import Coroutine
 from dataclasses import asdict, dataclass
-from pathlib import Path
+from typing import Any
 
 from molt.bench.load import BatchTime, LiveSessions, TimedBotDriver
 from molt.bench.roundtrip import roundtrip_ms
-from molt.bench.services import EXIT_USAGE, bench_worker, interruptible, run_benchmark
+from molt.bench.services import EXIT_USAGE, add_service_arguments, run_benchmark
 from molt.bench.stats import cpu_seconds, percentiles
 from molt.bench.ticks import TickTime, tick_times
 from molt.bench.writer import CommandWriter
-from molt.settings import TopicSettings, WorkerSettings
+from molt.settings import WorkerSettings
+from molt.stack import Worker
 from streams.sessions.pacing import Schedule
 
 DEFAULT_SESSIONS = "100,250,500,1000,1500"
@@ -65,13 +66,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument("--seconds", type=float, default=10.0, help="measured window per count (default 10)")
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds before each window (default 5)")
-    parser.add_argument(
-        "--partitions", type=int, default=TopicSettings().partitions,
-        help="partitions of the session topics (default MOLT_TOPICS_PARTITIONS or 8)",
-    )  # fmt: skip
     parser.add_argument("--roundtrips", type=int, default=1000, help="Kafka round trips timed (default 1000)")
-    parser.add_argument("--run-dir", type=Path, help="keep the broker's and the worker's data and logs here")
-    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON to PATH")
+    add_service_arguments(parser)
 
 
 def _counts(text: str) -> list[int]:
@@ -111,18 +107,10 @@ def run(args: argparse.Namespace) -> int:
     if args.seconds <= 0 or args.warmup < 0 or args.roundtrips <= 0 or args.partitions <= 0:
         print("error: --seconds, --roundtrips and --partitions must be positive, --warmup not negative")
         return EXIT_USAGE
-    report = run_benchmark(args.run_dir, "molt-bench-runtime-", lambda root: _with_services(args, root))
-    if isinstance(report, int):
-        return report
-    _print_table(report)
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2) + "\n")
-    return 0
+    def measure(bootstrap: str, worker: Worker) -> Coroutine[Any, Any, dict]:
+        return _measure(args, bootstrap, worker.process.pid)
 
-
-def _with_services(args: argparse.Namespace, root: Path) -> dict:
-    with bench_worker(root, args.partitions, WORKER) as (bootstrap, worker):
-        return asyncio.run(interruptible(_measure(args, bootstrap, worker.process.pid)))
+    return run_benchmark(args, "molt-bench-runtime-", WORKER, measure, _print_table)
 
 
 async def _measure(args: argparse.Namespace, bootstrap: str, worker_pid: int) -> dict:

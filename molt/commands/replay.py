@@ -38,7 +38,9 @@ class UsageError(Exception):
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("replay", help="re-simulate ended runs from the log and compare with what was published")
+    parser = subparsers.add_parser(
+        "replay", help="re-simulate ended runs from the log and compare them with what was published"
+    )
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("session_id", nargs="?", metavar="SESSION_ID", help="the run of this session")
     which.add_argument("--all", action="store_true", help="every run with a published result")

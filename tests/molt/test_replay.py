@@ -132,7 +132,8 @@ async def copy_run(stack: Stack, session_id: str, prefix: str, drop: int) -> Non
     admin = AIOKafkaAdminClient(bootstrap_servers=stack.bootstrap)
     await admin.start()
     try:
-        await admin.create_topics([NewTopic(name, stack.partitions, 1) for name in (topics.commands, topics.frames, topics.results)])
+        names = (topics.commands, topics.frames, topics.results)
+        await admin.create_topics([NewTopic(name, stack.partitions, 1) for name in names])
     finally:
         await admin.close()
     codec = Codec()
@@ -140,15 +141,19 @@ async def copy_run(stack: Stack, session_id: str, prefix: str, drop: int) -> Non
     partition = kept[0].partition
     producer = AIOKafkaProducer(bootstrap_servers=stack.bootstrap, acks="all")
     await producer.start()
+
+    async def send(topic: str, value: bytes, key: str, timestamp_ms: int) -> None:
+        # Same partition, same timestamps: the copy is found as the original is.
+        await producer.send_and_wait(topic, value, key=key.encode(), partition=partition, timestamp_ms=timestamp_ms)
+
     try:
         for c in kept:
-            key = c.value.sessionId.encode()
-            await producer.send_and_wait(topics.commands, encode_command(codec, c.value), key=key, partition=partition, timestamp_ms=c.timestamp_ms)
+            await send(topics.commands, encode_command(codec, c.value), c.value.sessionId, c.timestamp_ms)
         for f in frames:
-            batch = {"partition": partition, "tickNo": f.value["seq"], "scheduledAtUs": f.timestamp_ms * 1000, "frames": [f.value]}
-            await producer.send_and_wait(topics.frames, codec.encode("FrameBatch", batch), partition=partition, timestamp_ms=f.timestamp_ms)
+            batch = {"partition": partition, "tickNo": f.value["seq"], "scheduledAtUs": 0, "frames": [f.value]}
+            await send(topics.frames, codec.encode("FrameBatch", batch), "", f.timestamp_ms)
         result = {**results[0].value, "commandOffsets": {"partition": partition, "first": 0, "last": len(kept) - 1}}
-        await producer.send_and_wait(topics.results, codec.encode("RunResult", result), key=session_id.encode(), partition=partition)
+        await send(topics.results, codec.encode("RunResult", result), session_id, results[0].timestamp_ms)
     finally:
         await producer.stop()
 
