@@ -7,8 +7,12 @@ found and ``streams.sessions.verify`` for what counts as a divergence. When a ru
 frames are gone (session.frames keeps one day) only its result is compared, and the
 summary says so.
 
-Exit codes: 0 every run matches; 1 a run does not; 2 bad input (``error CODE: …`` on
-stderr, e.g. SESSION_NOT_FOUND); 3 the log could not be read (Kafka unreachable).
+A run recorded by another engine version than this build's is skipped, and counted
+apart: only an engine of that version knows what its log means.
+
+Exit codes: 0 every run matches (or is skipped); 1 a run does not; 2 bad input
+(``error CODE: …`` on stderr, e.g. SESSION_NOT_FOUND); 3 the log could not be read
+(Kafka unreachable).
 Summaries go to stdout; the progress of ``--all`` to stderr.
 """
 
@@ -84,16 +88,18 @@ async def _replay(args: argparse.Namespace) -> int:
     async with LogReader(KafkaSettings().bootstrap_servers) as reader:
         log = RunLog(reader, TopicSettings().partitions, topics)
         if not args.all:
-            check = await anext(log.check([await session_results(log, args.session_id)]))
+            [check] = [check async for check in log.check([await session_results(log, args.session_id)])]
             print("\n".join(describe(check)))
-            return EXIT_MATCH if check.matched else EXIT_MISMATCH
+            return EXIT_MISMATCH if check.divergence else EXIT_MATCH
         runs = await log.results()
-        matched = mismatched = hash_only = 0
+        matched = mismatched = hash_only = skipped = 0
         done = 0
         async for check in log.check(list(runs.values())):
             done += 1
             if check.matched:
                 matched += 1
+            elif check.skipped:
+                skipped += 1
             else:
                 mismatched += 1
                 _progress_break()
@@ -102,7 +108,8 @@ async def _replay(args: argparse.Namespace) -> int:
             _progress(done, len(runs))
         _progress_break()
     print(f"{len(runs)} runs replayed: {matched} matched, {mismatched} mismatched"
-          f" ({hash_only} by the final state hash only: their frames are gone)")  # fmt: skip
+          f" ({hash_only} by the final state hash only: their frames are gone;"
+          f" {skipped} skipped: recorded by another engine version)")  # fmt: skip
     return EXIT_MATCH if mismatched == 0 else EXIT_MISMATCH
 
 
@@ -116,6 +123,9 @@ def describe(check: RunCheck) -> list[str]:
         f"  commands: partition {offsets['partition']}, offsets {offsets['first']}..{offsets['last']};"
         f" replayed {check.ticks_replayed} ticks",
     ]
+    if check.skipped:
+        lines.append(f"  SKIPPED: {check.skipped}")
+        return lines
     if check.hash_only:
         lines.append("  frames:   none published any more (kept one day): compared the result only")
     else:

@@ -17,7 +17,8 @@ decides, and if not, the first tick at which they part.
 The first diverging tick is the lowest of: the tick of the first published frame
 that differs from (or is absent in) the replay; for a result that differs, the tick
 after the shorter run's last when the tick counts differ, else the final tick.
-Tick 0 means the log does not even open the session.
+Tick 0 means the log does not even open the session. A run recorded by another engine
+version than this build's is not replayed but ``skipped``, and said so.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 
 from schemas.records import SessionCommand
 from streams.sessions.offline import fold_session
+from streams.sim.registry import ENGINES
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +46,13 @@ class RunCheck:
     frames_published: int  # distinct ticks with a published frame
     frames_missing: int  # replayed ticks without a published frame
     divergence: Divergence | None
+    # Why the run was not replayed: its engine version is not this build's (a rules
+    # change bumps it, and only an engine of that version decides what its log means).
+    skipped: str | None = None
 
     @property
     def matched(self) -> bool:
-        return self.divergence is None
+        return self.divergence is None and self.skipped is None
 
     @property
     def hash_only(self) -> bool:
@@ -61,6 +66,11 @@ def check_run(
     with the fold of ``records`` (the command records of the result's offset range)."""
     result = results[0]
     session_id = result["sessionId"]
+    engine = ENGINES.get(result["game"])
+    if engine is None or engine.engine_version != result["engineVersion"]:
+        have = "no such game" if engine is None else f"engine version {engine.engine_version}"
+        reason = f"recorded by {result['game']} engine version {result['engineVersion']}; this build has {have}"
+        return RunCheck(session_id, result, None, 0, 0, 0, None, skipped=reason)
     run = fold_session(session_id, result["commandOffsets"]["partition"], records)
     replayed_frames = {frame["seq"]: frame for frame in run.frames}
     replayed = next((r for r in run.results if r["sessionId"] == session_id), None)
@@ -99,7 +109,10 @@ def _frame_difference(published: dict, mine: dict | None, ticks: int) -> str:
 
 def _result_divergence(published: dict, replayed: dict | None, ticks: int) -> Divergence:
     if replayed is None:
-        reason = f"the command log does not end the run (the replay stops at tick {ticks}, the result says {published['ticks']})"
+        reason = (
+            f"the command log does not end the run (the replay stops at tick {ticks},"
+            f" the result says {published['ticks']})"
+        )
     else:
         fields = [name for name in published if published[name] != replayed[name]]
         reason = "the result differs: " + ", ".join(

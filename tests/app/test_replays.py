@@ -16,7 +16,7 @@ from streams.sim.bots import reference_policy
 
 pytestmark = pytest.mark.integration
 
-GAME = "flappy-bots"
+GAME = "shellrunners"
 
 
 async def spectate(edge: Edge, session_id: str, frames: list[dict], joined: asyncio.Event) -> None:
@@ -54,7 +54,9 @@ async def test_an_ended_run_plays_back_as_its_spectator_saw_it(edge: Edge) -> No
             async with client.play(GAME, sid) as game:
                 async for message in game:
                     if message["t"] == "frame":
-                        action = bot(message["state"]) if message["tick"] < 200 else None
+                        # Jumps at once, however late the frames come; then the bot steers a while.
+                        tick = message["tick"]
+                        action = "jump" if tick < 5 else bot(message["state"]) if tick < 200 else None
                         if action is not None:
                             await game.send(action)
 
@@ -62,7 +64,7 @@ async def test_an_ended_run_plays_back_as_its_spectator_saw_it(edge: Edge) -> No
         spectator = asyncio.create_task(spectate(edge, sid, seen, joined))
         try:
             await asyncio.wait_for(joined.wait(), 30)
-            live = await replay(edge, GAME, sid)  # the bot keeps the run going for 200 ticks
+            live = await replay(edge, GAME, sid)  # a crab runs for seconds before its first obstacle
             assert (live.status_code, live.json()["code"]) == (409, "RUN_NOT_ENDED")
             await asyncio.wait_for(asyncio.gather(player, spectator), 60)
         finally:
@@ -78,7 +80,7 @@ async def test_an_ended_run_plays_back_as_its_spectator_saw_it(edge: Edge) -> No
     assert ticks == list(range(1, ended["result"]["ticks"] + 1))
     assert body["frames"][-1]["state"]["ended"] and not body["frames"][0]["state"]["ended"]
     by_tick = {frame["tick"]: frame for frame in body["frames"]}
-    assert len(seen) > 100
+    assert len(seen) > 30
     for frame in seen:
         assert by_tick[frame["tick"]] == {k: frame[k] for k in ("tick", "state", "lastInputSeq")}
     assert max(frame["lastInputSeq"] for frame in body["frames"]) > 0

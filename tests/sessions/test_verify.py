@@ -138,3 +138,11 @@ def test_a_log_that_stops_early_or_never_opens_the_session(published) -> None:  
     assert short.divergence.tick == short.ticks_replayed + 1
     unopened = check_run(results, records[1:], frames)
     assert unopened.divergence.tick == 0
+
+
+def test_a_run_of_another_engine_version_is_skipped_not_replayed(published) -> None:  # noqa: ANN001
+    records, frames, results = published
+    older = {**results[0], "engineVersion": results[0]["engineVersion"] - 1}
+    check = check_run([older], records, frames)
+    assert check.skipped and "engine version" in check.skipped
+    assert not check.matched and check.divergence is None
