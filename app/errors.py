@@ -43,6 +43,10 @@ def session_not_found(session_id: str) -> ApiError:
     return ApiError(404, "SESSION_NOT_FOUND", f"no session {session_id!r}")
 
 
+def run_not_ended(message: str) -> ApiError:
+    return ApiError(409, "RUN_NOT_ENDED", message)
+
+
 def unauthenticated(message: str = "a valid API key or access session is required") -> ApiError:
     return ApiError(401, "UNAUTHENTICATED", message)
 

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 
 from app import ops
-from app.api import access_tokens, agents, auth, leaderboard, sessions
+from app.api import access_tokens, agents, auth, leaderboard, replays, sessions
 from app.bus import EdgeBus
 from app.errors import INVALID, documented, install_error_handlers
 from app.fanout import Fanout
@@ -52,6 +52,7 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
         app.state.fanout = fanout
         app.state.seats = seats
         app.state.sockets = sockets
+        app.state.run_frames = replays.RunFrames(kafka.bootstrap_servers, topics.partitions)
 
         async def renew(lease_id: str, session_id: str, engine_version: int) -> None:
             await bus.send_command(session_id, engine_version, SeatRenewed(lease_id))
@@ -95,6 +96,7 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
     app.include_router(agents.router)
     app.include_router(auth.router)
     app.include_router(sessions.router)
+    app.include_router(replays.router)
     app.include_router(access_tokens.router)
     app.include_router(leaderboard.router)
     app.include_router(websockets.router)

@@ -20,6 +20,8 @@ SUBCOMMAND_MODULES = (
     "molt.commands.bots",
     "molt.commands.test",
     "molt.commands.bench",
+    "molt.commands.replay",
+    "molt.commands.export",
     "molt.commands.schemas",
 )
 

@@ -17,6 +17,7 @@ from aiokafka.structs import ConsumerRecord
 
 from molt.bench.bots import BotDriver
 from molt.bench.writer import CommandWriter
+from molt.runlog import session_partition
 from schemas.codec import Codec
 
 
@@ -53,14 +54,6 @@ class TopicReader:
         return records
 
 
-def partition_of(session_id: str, partitions: int) -> int:
-    """The partition Kafka's default partitioner gives a session (as every producer does)."""
-    from aiokafka.partitioner import DefaultPartitioner
-
-    every = list(range(partitions))
-    return DefaultPartitioner()(session_id.encode(), every, every)
-
-
 def session_ids_on(partitions: list[int], per_partition: int, total_partitions: int, prefix: str) -> list[str]:
     """Fresh session ids, ``per_partition`` of them on each of ``partitions``."""
     wanted = {p: per_partition for p in partitions}
@@ -68,7 +61,7 @@ def session_ids_on(partitions: list[int], per_partition: int, total_partitions: 
     while any(wanted.values()):
         session_id = f"{prefix}_{secrets.token_hex(4)}_{n}"
         n += 1
-        p = partition_of(session_id, total_partitions)
+        p = session_partition(session_id, total_partitions)
         if wanted.get(p):
             wanted[p] -= 1
             chosen.append(session_id)

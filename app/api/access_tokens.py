@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from app.deps import Bus, Engine, Principal, Settings, Tokens, Wallet
-from app.errors import ApiError, session_not_found
+from app.errors import ApiError, run_not_ended, session_not_found
 from app.seats import SeatTimeout
 from app.tokens import IssuedToken
 from schemas.records import SnapshotTriggered
@@ -163,6 +163,6 @@ async def snapshot(slug: str, session_id: str, principal: Principal, engine: Eng
     if view["playerId"] != principal.agent_id:
         raise ApiError(403, "NOT_SESSION_OWNER", "only the session's owner may trigger its snapshot")
     if view["status"] != "ended":
-        raise ApiError(409, "RUN_NOT_ENDED", "the snapshot is taken once the run has ended")
+        raise run_not_ended("the snapshot is taken once the run has ended")
     await bus.send_command(session_id, engine.engine_version, SnapshotTriggered("http_" + secrets.token_hex(8), "http"))
     return {"accepted": True}

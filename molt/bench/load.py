@@ -56,6 +56,10 @@ class LiveSessions:
         self._prefix = f"bench_{secrets.token_hex(4)}"
         self._games = sorted(ENGINES)
 
+    def session_ids(self) -> list[str]:
+        """Every session opened so far."""
+        return [f"{self._prefix}_{n}" for n in range(self.opened)]
+
     async def top_up(self, target: int) -> None:
         """Open sessions until ``target`` are being played."""
         while len(self.driver.sessions) < target:

@@ -14,6 +14,7 @@ import pytest
 
 from molt.bench.writer import CommandWriter
 from molt.logreader import read_range
+from molt.runlog import session_partition
 from molt.settings import REPO_ROOT
 from molt.stack import Stack
 from schemas.codec import Codec
@@ -28,7 +29,7 @@ from schemas.records import (
 )
 from schemas.topics import SEAT_REPLIES, SESSION_COMMANDS, SESSION_RESULTS, SPECTATORS_VIEW, view_topic
 from streams.sessions.offline import fold_session
-from tests.commands import RecordingBotDriver, TopicReader, partition_of, session_ids_on
+from tests.commands import RecordingBotDriver, TopicReader, session_ids_on
 
 pytestmark = pytest.mark.integration
 
@@ -87,11 +88,11 @@ async def test_failover_after_kill_9_resumes_every_session_exactly(stack: Stack)
             )
             live_on_doomed = [
                 s for s in sessions
-                if not driver.ended(s) and partition_of(s, stack.partitions) in doomed_partitions
+                if not driver.ended(s) and session_partition(s, stack.partitions) in doomed_partitions
             ]
             assert live_on_doomed, "no session is live on the worker about to be killed"
 
-            resuming = {partition_of(s, stack.partitions) for s in live_on_doomed}
+            resuming = {session_partition(s, stack.partitions) for s in live_on_doomed}
             killed_at = time.time()
             doomed.process.kill()
 
