@@ -19,6 +19,8 @@ SECOND_SEEDS = {"flappy-bots": 37, "shellrunners": 55}
 
 @pytest.mark.parametrize("game", ["flappy-bots", "shellrunners"])
 async def test_the_page_lists_live_bot_runs_and_never_a_practice_run(edge, tab: Tab, game: str) -> None:  # noqa: ANN001
+    page = tab.page
+    await page.goto(f"{edge.url}/games/{game}")  # first: the bots' runs need to last only from here
     async with contextlib.AsyncExitStack() as running, await MoltClient.register(edge.url, "practiser") as practiser:
         bots = [
             await running.enter_async_context(live_bot(edge.url, game, f"{game}-lister-{i}", seed=seed))
@@ -29,8 +31,6 @@ async def test_the_page_lists_live_bot_runs_and_never_a_practice_run(edge, tab: 
         async for message in practice_socket:  # the practice run is live: its frames flow
             if message["t"] == "frame":
                 break
-        page = tab.page
-        await page.goto(f"{edge.url}/games/{game}")
         ids = [bot.session_id for bot in bots]
         shown = await page.wait_for_function(
             "ids => ids.find(id => document.querySelector(`li.card[data-session-id='${id}']`))", arg=ids
