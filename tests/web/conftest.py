@@ -85,11 +85,12 @@ class LiveBot:
     def session_id(self) -> str:
         return self.session["sessionId"]
 
-    def check_playing(self) -> None:
+    async def check_playing(self) -> None:
         """Fail clearly if the bot's run is over (a test needs it live)."""
         if self.task.done():
             self.task.result()
-            raise AssertionError(f"the bot's run {self.session_id} ended early (lag {self.pilot.lag} ticks)")
+            ended = await self.client.session(self.session["game"], self.session_id)
+            raise AssertionError(f"the bot's run ended early (lag {self.pilot.lag} ticks): {ended}")
 
 
 async def _play(client: MoltClient, game: str, session_id: str, pilot: Pilot, started: asyncio.Event) -> None:

@@ -68,7 +68,7 @@ async def test_an_expired_token_is_renewed_and_the_seat_is_not_taken_twice(short
         await to_edge[0].close()
         # The page rejoins, is refused TOKEN_EXPIRED, asks again as the same viewer, watches on.
         await wait_tick_above(page, dropped_at + 30)
-        bot.check_playing()
+        await bot.check_playing()
         assert refusals == ["TOKEN_EXPIRED"]
         assert len(to_edge) == 3, "the rejoin with the held token, then the one with the new token"
         assert [r.get("viewerId") for r in token_requests] == [None, token["viewerId"]]

@@ -102,7 +102,7 @@ async def test_a_full_session_shows_the_exact_warning_and_the_card_shows_full(ed
             assert (await public_token(edge.url, GAME, bot.session_id, viewerId=viewer)).status_code == 200
         listed = card(page, bot.session_id)
         await expect(listed).to_be_visible()
-        bot.check_playing()
+        await bot.check_playing()
         async with page.expect_response(lambda r: r.url.endswith("/spectate-token-public")) as answer:
             await listed.locator("button.watch").click()
         refusal = await answer.value
