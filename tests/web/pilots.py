@@ -6,11 +6,12 @@ and changing from one input to the next on a loaded box, and they crash within s
 A ``Pilot`` learns the lag from the frames' ``lastInputSeq`` and decides on the world as
 it will be when its input lands. Flappy projects the bird through the flaps in flight
 at the last lag measured, with a wider margin above the gap's floor (a flap too early
-hits the gap's top as surely as one too late hits its floor). ShellRunners moves the
-objects closer by the distance covered meanwhile at the worst recent lag (a jump or a
-duck a little early still clears). ``EASY_SEEDS`` are seeds on which, simulated with
-random lags (4-12 ticks at the start, then 1-4 for Flappy and 1-6 for ShellRunners),
-they lasted at least 29 s (Flappy) and 80 s (ShellRunners) whatever the draw. Flappy
+hits the gap's top as surely as one too late hits its floor). ShellRunners sees the
+crab as its inputs in flight will leave it (one lane change, one jump or duck at a
+time) and the objects closer by the distance covered at the worst recent lag plus a
+few ticks (a jump or a duck a little early still clears). ``EASY_SEEDS`` are seeds on
+which they lasted long in a simulation with random lags (4-12 ticks at the start, then
+1-4 for Flappy: at least 12 s; 1-8 for ShellRunners: the whole 90 s simulated). Flappy
 stays fragile live: tests that need a run to last use ShellRunners. ``crash`` makes a
 pilot stop playing, so a test can end a run when it wants to.
 """
