@@ -3,13 +3,15 @@
 #   ./molt.sh up     run the product (Kafka, worker, edge, demo bots) until Ctrl-C
 #   ./molt.sh test   run the whole test suite
 # Set-up is idempotent and quick once done: a virtualenv in .venv with the project
-# installed, and Java + Maven for the local Kafka (from Debian's packages if missing).
+# installed, Java + Maven for the local Kafka and Chromium for the browser tests (from
+# Debian's packages if missing; Playwright drives /usr/bin/chromium and never downloads one).
 set -euo pipefail
 cd "$(dirname "$0")"
 
 need_debian_packages=()
 command -v java >/dev/null || need_debian_packages+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || need_debian_packages+=(maven)
+[ -x /usr/bin/chromium ] || need_debian_packages+=(chromium)
 if [ ${#need_debian_packages[@]} -gt 0 ]; then
   echo "setup: installing ${need_debian_packages[*]} from Debian's packages" >&2
   apt-get update -qq && apt-get install -y -qq "${need_debian_packages[@]}" >/dev/null

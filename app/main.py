@@ -1,7 +1,7 @@
 """Builds the edge's FastAPI app from settings: ``create_app(edge, kafka, topics)``.
 
 The app owns one ``EdgeBus`` for its lifetime (started in the lifespan), and serves
-the HTTP API of DESIGN.md §3 plus the operational endpoints.
+the HTTP API of DESIGN.md §3, the operational endpoints and the web page (``app.web``).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from app.ratelimit import RateLimiter
 from app.seats import SeatBroker
 from app.tokens import TokenIssuer, TokenKeys
 from app.topicfollower import TopicFollower
+from app.web import pages
 from app.wallet import MemoryNonceStore
 from app.ws import endpoint as websockets
 from app.ws.seats_held import SocketRegistry
@@ -100,4 +101,6 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
     app.include_router(access_tokens.router)
     app.include_router(leaderboard.router)
     app.include_router(websockets.router)
+    app.include_router(pages.router)
+    app.mount("/static", pages.STATIC, name="static")
     return app

@@ -77,9 +77,10 @@ class Stack:
         self.workers.append(worker)
         return worker
 
-    def start_edge(self, name: str) -> Edge:
+    def start_edge(self, name: str, env: dict[str, str] | None = None) -> Edge:
+        """An edge; ``env`` adds settings of its own (a short token lifetime, say)."""
         port = free_port()
-        env = {**self.env(), "MOLT_EDGE_EDGE_ID": name, "MOLT_EDGE_PORT": str(port)}
+        env = {**self.env(), **(env or {}), "MOLT_EDGE_EDGE_ID": name, "MOLT_EDGE_PORT": str(port)}
         process = ManagedProcess(name, molt_argv("edge"), self.root / f"{name}.log", env).start()
         self.processes.append(process)
         url = f"http://127.0.0.1:{port}"
