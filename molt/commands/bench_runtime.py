@@ -32,36 +32,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import json
-import secrets
-import signal
-import tempfile
 import time
-from collections.abc import Coroutine, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
-from aiokafka.admin import AIOKafkaAdminClient
-
+from molt.bench.harness import EXIT_USAGE, counts, interruptible, run_benchmark, worker_stack
 from molt.bench.load import BatchTime, LiveSessions, TimedBotDriver
 from molt.bench.roundtrip import roundtrip_ms
 from molt.bench.stats import cpu_seconds, percentiles
 from molt.bench.ticks import TickTime, tick_times
 from molt.bench.writer import CommandWriter
-from molt.localkafka import LocalKafkaError, start_scratch_kafka
-from molt.processes import ProcessFailed
-from molt.settings import KafkaSettings, TopicSettings, WorkerSettings
-from molt.stack import Stack
-from molt.topics import TopicLayoutError, ensure_topics
+from molt.settings import TopicSettings, WorkerSettings
 from streams.sessions.pacing import Schedule
 
 DEFAULT_SESSIONS = "100,250,500,1000,1500"
 JITTER_BOUND_MS = 5.0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
 WORKER = "bench-worker"
 # The runtime names its ticker's producer after the worker (streams.sessions.agents).
 TICKER_ID = f"{WORKER}:ticker"
@@ -74,7 +59,7 @@ CATCH_UP_TIMEOUT_S = 300.0
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--sessions", type=_counts, default=_counts(DEFAULT_SESSIONS), metavar="N,N,…",
+        "--sessions", type=counts, default=counts(DEFAULT_SESSIONS), metavar="N,N,…",
         help=f"live session counts to try, ascending (default {DEFAULT_SESSIONS})",
     )  # fmt: skip
     parser.add_argument("--seconds", type=float, default=10.0, help="measured window per count (default 10)")
@@ -86,16 +71,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--roundtrips", type=int, default=1000, help="Kafka round trips timed (default 1000)")
     parser.add_argument("--run-dir", type=Path, help="keep the broker's and the worker's data and logs here")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON to PATH")
-
-
-def _counts(text: str) -> list[int]:
-    try:
-        counts = [int(part) for part in text.split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a list of integers: {text!r}") from None
-    if any(n <= 0 for n in counts) or counts != sorted(set(counts)):
-        raise argparse.ArgumentTypeError(f"counts must be positive and ascending: {text!r}")
-    return counts
 
 
 @dataclass
@@ -125,77 +100,12 @@ def run(args: argparse.Namespace) -> int:
     if args.seconds <= 0 or args.warmup < 0 or args.roundtrips <= 0 or args.partitions <= 0:
         print("error: --seconds, --roundtrips and --partitions must be positive, --warmup not negative")
         return EXIT_USAGE
-    # SIGTERM unwinds like Ctrl-C, through the code that stops the services.
-    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        with _run_dir(args.run_dir) as root:
-            report = _with_services(args, root)
-    except KeyboardInterrupt:
-        print("interrupted; everything the benchmark started was stopped")
-        return EXIT_INTERRUPTED
-    except (LocalKafkaError, ProcessFailed, TopicLayoutError) as error:
-        print(f"error: {error}")
-        return EXIT_FAILED
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-    _print_table(report)
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2) + "\n")
-    return 0
-
-
-@contextlib.contextmanager
-def _run_dir(requested: Path | None) -> Iterator[Path]:
-    if requested is not None:
-        requested.mkdir(parents=True, exist_ok=True)
-        yield requested
-        return
-    with tempfile.TemporaryDirectory(prefix="molt-bench-runtime-") as scratch:
-        yield Path(scratch)
+    return run_benchmark(args, "runtime", _with_services, _print_table)
 
 
 def _with_services(args: argparse.Namespace, root: Path) -> dict:
-    external = KafkaSettings().is_external
-    print("using the cluster at MOLT_KAFKA_BOOTSTRAP…" if external else "starting Kafka…", flush=True)
-    bootstrap, stop_kafka = start_scratch_kafka(root / "kafka")
-    app_id = f"molt-bench-{secrets.token_hex(4)}"
-    try:
-        asyncio.run(ensure_topics(bootstrap, TopicSettings(partitions=args.partitions), app_id))
-        stack = Stack(bootstrap, root, args.partitions, extra_env={"MOLT_WORKER_APP_ID": app_id})
-        try:
-            print(f"starting the worker ({args.partitions} partitions)…", flush=True)
-            worker = stack.start_worker(WORKER)
-            worker.wait_recovered(list(range(args.partitions)))
-            return asyncio.run(_interruptible(_measure(args, bootstrap, worker.process.pid)))
-        finally:
-            stack.close()
-            if external:
-                asyncio.run(_delete_topics(bootstrap, f"{app_id}-"))
-    finally:
-        stop_kafka()
-
-
-async def _interruptible(work: Coroutine[Any, Any, dict]) -> dict:
-    """Run ``work``; Ctrl-C or SIGTERM cancels it, so its cleanup runs, then raises KeyboardInterrupt.
-
-    A KeyboardInterrupt raised wherever the loop happens to be could land inside that
-    very cleanup and cut it short.
-    """
-    loop = asyncio.get_running_loop()
-    task = asyncio.current_task()
-    assert task is not None
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-    for sig, handler in previous.items():
-        if handler is not signal.SIG_IGN:
-            loop.add_signal_handler(sig, task.cancel)
-    try:
-        return await work
-    except asyncio.CancelledError:
-        raise KeyboardInterrupt from None
-    finally:
-        for sig, handler in previous.items():
-            loop.remove_signal_handler(sig)
-            signal.signal(sig, handler)
+    with worker_stack(root, args.partitions, WORKER) as (stack, worker):
+        return asyncio.run(interruptible(_measure(args, stack.bootstrap, worker.process.pid)))
 
 
 async def _measure(args: argparse.Namespace, bootstrap: str, worker_pid: int) -> dict:
@@ -352,14 +262,3 @@ def _print_table(report: dict) -> None:
         f"{bounds['tick_to_frame_p99']:g} ms: {report['max_sessions_at_30hz'] or 'none'}"
     )
 
-
-async def _delete_topics(bootstrap: str, prefix: str) -> None:
-    """Delete the topics the benchmark's worker made on a cluster that outlives the run."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="molt-bench")
-    await admin.start()
-    try:
-        doomed = [name for name in await admin.list_topics() if name.startswith(prefix)]
-        if doomed:
-            await admin.delete_topics(doomed)
-    finally:
-        await admin.close()
