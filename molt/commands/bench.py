@@ -9,6 +9,7 @@ import importlib
 BENCHMARKS = {
     "sim": "molt.commands.bench_sim",
     "runtime": "molt.commands.bench_runtime",
+    "edge": "molt.commands.bench_edge",
 }
 
 
