@@ -46,7 +46,7 @@ from molt.bench.frames import GAME as FRAME_FEED_GAME
 from molt.bench.frames import FrameFeed
 from molt.bench.delivery import HELD_DELAY_MS, HELD_DELIVERED, Delivery, delivery
 from molt.bench.harness import EXIT_USAGE, counts, interruptible, run_benchmark, worker_stack
-from molt.bench.players import InputTiming, Player, wait_live
+from molt.bench.players import InputTiming, Player, open_session, wait_live
 from molt.bench.receivers import ReceiverPool, Target
 from molt.bench.roundtrip import roundtrip_ms
 from molt.bench.seats import spectate_tokens
@@ -72,14 +72,19 @@ SIZES = {
 }
 WATCHED_GAME = FRAME_FEED_GAME
 LIVE_TIMEOUT_S = 60.0
+# After the input window, how long the frames covering its last inputs may take.
+COVERED_TIMEOUT_S = 10.0
 RUNS_OVER_TIMEOUT_S = EdgeSettings().grace_s + 20.0
 # After a window, for the frames of its last ticks to reach the slowest spectator.
 SETTLE_S = 0.5
 # Public spectate tokens are rate limited per client address; the bench is one address.
-# Sessions that wait for their player (the ones spectated here) wait all through the bench.
+# Seating thousands of spectators may take minutes on a loaded machine: their tokens
+# must outlive it. Sessions that wait for their player (the ones spectated here) wait
+# all through the bench.
 EDGE_ENV = {
     "MOLT_EDGE_PUBLIC_TOKEN_BURST": "1000000",
     "MOLT_EDGE_PUBLIC_TOKEN_PER_S": "1000000",
+    "MOLT_EDGE_TOKEN_TTL_S": "3600",
     "MOLT_EDGE_WAITING_EXPIRY_S": "3600",
 }
 
@@ -148,16 +153,15 @@ async def _measure(args: argparse.Namespace, bootstrap: str, edge_url: str, pids
         httpx.AsyncClient(base_url=edge_url, timeout=60.0) as http,
     ):
         inputs = await _input_to_frame(args, client, pids)
+        print(f"input → frame ms p50/p99: {_pair(inputs['latency_ms'])} ({inputs['samples']} inputs)", flush=True)
         await _runs_over(client)
         # Sessions no player joins: they wait, never end, and grant seats like live ones.
-        seat_session = await client.create_session(WATCHED_GAME, spectators_max=args.seat_requests)
+        seat_session = await open_session(client, WATCHED_GAME, spectators_max=args.seat_requests)
         per_session = math.ceil(args.spectators[-1] / args.watched)
-        watched = [
-            (await client.create_session(WATCHED_GAME, spectators_max=per_session))["sessionId"]
-            for _ in range(args.watched)
-        ]
+        watched = [await open_session(client, WATCHED_GAME, spectators_max=per_session) for _ in range(args.watched)]
         print(f"timing {args.seat_requests} seat decisions, one at a time…", flush=True)
-        _, sequential = await spectate_tokens(http, WATCHED_GAME, seat_session["sessionId"], args.seat_requests, 1)
+        _, sequential = await spectate_tokens(http, WATCHED_GAME, seat_session, args.seat_requests, 1)
+        print(f"seat decisions ms p50/p99: {_pair(percentiles(sequential))}", flush=True)
         async with FrameFeed(bootstrap, watched, tick_rate):
             edge_steps, concurrent = await _fanout_edge(args, http, watched, tick_rate, pids.edge)
     bare_steps = await _fanout_bare(args, tick_rate, edge_steps[-1].mean_frame_bytes)
@@ -177,6 +181,7 @@ async def _input_to_frame(args: argparse.Namespace, client: MoltClient, pids: _P
         await asyncio.sleep(args.seconds)
         timing.on = False
         ended = _cpu_marks(pids)
+        await _covered(players)
     return {
         "sessions": args.sessions,
         "runs_ended": sum(player.runs_ended for player in players),
@@ -184,6 +189,13 @@ async def _input_to_frame(args: argparse.Namespace, client: MoltClient, pids: _P
         "latency_ms": percentiles(timing.samples_ms),
         **{f"{name}_cpu_pct": round(100 * (ended[name] - began[name]) / args.seconds, 1) for name in began},
     }
+
+
+async def _covered(players: list[Player]) -> None:
+    """Wait until a frame covered every input timed (or its run ended), within a bound."""
+    deadline = time.monotonic() + COVERED_TIMEOUT_S
+    while any(player.timed_pending for player in players) and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)  # the players' tasks read the frames
 
 
 async def _runs_over(client: MoltClient) -> None:
@@ -300,8 +312,14 @@ async def _window(
     await asyncio.sleep(args.seconds)
     cpu1, t1 = cpu_seconds(server_pid), time.time()
     await asyncio.sleep(SETTLE_S)
-    received = await pool.report(t0, t1)
-    return _Step(delivery(received, n, t0, t1, tick_rate), round(100 * (cpu1 - cpu0) / (t1 - t0), 1))
+    step = _Step(delivery(await pool.report(t0, t1), n, t0, t1, tick_rate), round(100 * (cpu1 - cpu0) / (t1 - t0), 1))
+    d = step.delivery
+    print(
+        f"{name} N={n}: {d.frames_per_s:,} frames/s, {d.delivered:.1%} delivered, delay ms p50/p99 "
+        f"{_pair(d.delay_ms)}, server CPU {step.server_cpu_pct:.0f}%, clients CPU {d.clients_cpu_pct}",
+        flush=True,
+    )
+    return step
 
 
 def _report(
@@ -345,23 +363,24 @@ def _report(
     }
 
 
-def _print_table(report: dict) -> None:
-    def pair(figures: dict | None) -> str:
-        return "-" if figures is None else f"{figures['p50']:.1f} / {figures['p99']:.1f}"
+def _pair(figures: dict | None) -> str:
+    return "-" if figures is None else f"{figures['p50']:.1f} / {figures['p99']:.1f}"
 
+
+def _print_table(report: dict) -> None:
     inputs = report["input_to_frame"]
     print(f"\n{'figure':<34}{'measured':>16}   baseline / target")
     print(
-        f"{'input → frame ms p50/p99':<34}{pair(report['input_to_frame_ms']):>16}   "
-        f"Kafka round trip {pair(report['kafka_roundtrip_ms'])}; target p99 ≤ 50"
+        f"{'input → frame ms p50/p99':<34}{_pair(report['input_to_frame_ms']):>16}   "
+        f"Kafka round trip {_pair(report['kafka_roundtrip_ms'])}; target p99 ≤ 50"
     )
     print(
         f"{'  (' + str(inputs['sessions']) + ' sessions, ' + str(inputs['samples']) + ' inputs)':<34}{'':>16}   "
         f"CPU: edge {inputs['edge_cpu_pct']:.0f}%, worker {inputs['worker_cpu_pct']:.0f}%, bots {inputs['bots_cpu_pct']:.0f}%"
     )
     print(
-        f"{'seat decision ms p50/p99':<34}{pair(report['seat_decision_ms']):>16}   "
-        f"{report['seat_concurrency']} at a time: {pair(report['seat_decision_concurrent_ms'])}; target p99 ≤ 25"
+        f"{'seat decision ms p50/p99':<34}{_pair(report['seat_decision_ms']):>16}   "
+        f"{report['seat_concurrency']} at a time: {_pair(report['seat_decision_concurrent_ms'])}; target p99 ≤ 25"
     )
     ratio = report["fanout_ratio"]
     print(
@@ -388,6 +407,6 @@ def _print_table(report: dict) -> None:
             clients = " ".join(f"{cpu:.0f}" for cpu in d["clients_cpu_pct"])
             print(
                 f"{step['spectators']:>6}  {name:<6}{d['frames_per_s']:>10,}{d['delivered']:>8.1%}"
-                f"{d['source_frames_per_s']:>9.1f}{pair(d['delay_ms']):>18}{d['worst_spectator_frames_per_s']:>9.1f}"
+                f"{d['source_frames_per_s']:>9.1f}{_pair(d['delay_ms']):>18}{d['worst_spectator_frames_per_s']:>9.1f}"
                 f"{d['mean_frame_bytes']:>7}{d['server_cpu_pct']:>10.0f}%  {clients + ' %':<12} {'yes' if d['held'] else 'no'}"
             )
