@@ -21,8 +21,12 @@ names a cluster); each figure is measured beside its baseline in the same run:
    alone. The receivers are ``websockets`` clients in ``--client-procs`` processes of
    their own (``molt.bench.receivers``), whose CPU is reported so a reader sees who
    limited. Figures and the bounds for "held" are in ``molt.bench.delivery``;
-   ``fanout_ratio`` compares the edge and the bare server at the largest N.
+   ``fanout_ratio`` compares the edge and the bare server at the largest N. When
+   a worker is too loaded to decide seats in time, the ladder stops at the N it could not
+   seat, and the JSON says so in ``fanout_stopped_early``.
 
+They run in the order 2, 3, 1: a worker that cannot keep up with the sessions of 1
+falls behind on the whole log, and every seat decision after that would wait for it.
 ``--quick`` shrinks every size not given explicitly, for a smoke test.
 """
 
@@ -49,7 +53,7 @@ from molt.bench.harness import EXIT_USAGE, counts, interruptible, run_benchmark,
 from molt.bench.players import InputTiming, Player, open_session, wait_live
 from molt.bench.receivers import ReceiverPool, Target
 from molt.bench.roundtrip import roundtrip_ms
-from molt.bench.seats import spectate_tokens
+from molt.bench.seats import SeatRefused, spectate_tokens
 from molt.bench.stats import cpu_seconds, percentiles
 from molt.processes import ProcessFailed
 from molt.sdk import MoltClient
@@ -74,7 +78,6 @@ WATCHED_GAME = FRAME_FEED_GAME
 LIVE_TIMEOUT_S = 60.0
 # After the input window, how long the frames covering its last inputs may take.
 COVERED_TIMEOUT_S = 10.0
-RUNS_OVER_TIMEOUT_S = EdgeSettings().grace_s + 20.0
 # After a window, for the frames of its last ticks to reach the slowest spectator.
 SETTLE_S = 0.5
 # Public spectate tokens are rate limited per client address; the bench is one address.
@@ -152,9 +155,6 @@ async def _measure(args: argparse.Namespace, bootstrap: str, edge_url: str, pids
         await MoltClient.register(edge_url, "bench-edge") as client,
         httpx.AsyncClient(base_url=edge_url, timeout=60.0) as http,
     ):
-        inputs = await _input_to_frame(args, client, pids)
-        print(f"input → frame ms p50/p99: {_pair(inputs['latency_ms'])} ({inputs['samples']} inputs)", flush=True)
-        await _runs_over(client)
         # Sessions no player joins: they wait, never end, and grant seats like live ones.
         seat_session = await open_session(client, WATCHED_GAME, spectators_max=args.seat_requests)
         per_session = math.ceil(args.spectators[-1] / args.watched)
@@ -163,16 +163,26 @@ async def _measure(args: argparse.Namespace, bootstrap: str, edge_url: str, pids
         _, sequential = await spectate_tokens(http, WATCHED_GAME, seat_session, args.seat_requests, 1)
         print(f"seat decisions ms p50/p99: {_pair(percentiles(sequential))}", flush=True)
         async with FrameFeed(bootstrap, watched, tick_rate):
-            edge_steps, concurrent = await _fanout_edge(args, http, watched, tick_rate, pids.edge)
-    bare_steps = await _fanout_bare(args, tick_rate, edge_steps[-1].mean_frame_bytes)
-    return _report(args, tick_rate, floor, inputs, sequential, concurrent, edge_steps, bare_steps)
+            edge_steps, concurrent, stopped = await _fanout_edge(args, http, watched, tick_rate, pids.edge)
+        if not edge_steps:
+            raise ProcessFailed(f"no spectators could be seated: {stopped}")
+        measured = [step.delivery.spectators for step in edge_steps]
+        bare_steps = await _fanout_bare(args, tick_rate, measured, edge_steps[-1].mean_frame_bytes)
+        # Last: a worker that cannot keep up with the sessions falls behind on the whole
+        # log, and every seat decision after would wait for it.
+        inputs = await _input_to_frame(args, client, pids)
+        print(f"input → frame ms p50/p99: {_pair(inputs['latency_ms'])} ({inputs['samples']} inputs)", flush=True)
+    return {
+        **_report(args, tick_rate, floor, inputs, sequential, concurrent, edge_steps, bare_steps),
+        "fanout_stopped_early": stopped,
+    }
 
 
 async def _input_to_frame(args: argparse.Namespace, client: MoltClient, pids: _Pids) -> dict:
     games = sorted(ENGINES)
     timing = InputTiming()
     players = [Player(client, games[n % len(games)], seed=n, timing=timing) for n in range(args.sessions)]
-    async with _playing(players):
+    async with _playing(players) as live:
         print(f"input → frame: {args.sessions} sessions, warming up ({args.warmup:g} s)…", flush=True)
         await asyncio.sleep(args.warmup)  # the load runs on its own: this is its duration
         print(f"input → frame: measuring ({args.seconds:g} s)…", flush=True)
@@ -184,6 +194,7 @@ async def _input_to_frame(args: argparse.Namespace, client: MoltClient, pids: _P
         await _covered(players)
     return {
         "sessions": args.sessions,
+        "live_at_start": live,
         "runs_ended": sum(player.runs_ended for player in players),
         "samples": len(timing.samples_ms),
         "latency_ms": percentiles(timing.samples_ms),
@@ -198,35 +209,24 @@ async def _covered(players: list[Player]) -> None:
         await asyncio.sleep(0.1)  # the players' tasks read the frames
 
 
-async def _runs_over(client: MoltClient) -> None:
-    """Wait until the bots' runs, left at the end of their grace period, are over.
-
-    Each run of the input phase goes on without its player for the grace period; the
-    seat decisions are timed without that load on the worker.
-    """
-    print("waiting for the bots' runs to end…", flush=True)
-    deadline = time.monotonic() + RUNS_OVER_TIMEOUT_S
-    while any([await client.live_sessions(game) for game in sorted(ENGINES)]):
-        if time.monotonic() > deadline:
-            print(f"warning: bots' runs still live after {RUNS_OVER_TIMEOUT_S:g} s; going on")
-            return
-        await asyncio.sleep(0.5)  # polling the live list: there is no event to await
-
-
 def _cpu_marks(pids: _Pids) -> dict[str, float]:
     return {"edge": cpu_seconds(pids.edge), "worker": cpu_seconds(pids.worker), "bots": time.process_time()}
 
 
 @contextlib.asynccontextmanager
-async def _playing(players: list[Player]) -> AsyncIterator[None]:
-    """Players playing in the background while the block runs; a player's failure is raised."""
+async def _playing(players: list[Player]) -> AsyncIterator[int]:
+    """Players playing in the background while the block runs, as many live as could be.
+
+    Yields how many runs went live within ``LIVE_TIMEOUT_S`` (a loaded worker may open
+    fewer in time); a player's failure is raised.
+    """
     tasks = [asyncio.create_task(player.play_forever()) for player in players]
     try:
         live = await wait_live(players, LIVE_TIMEOUT_S)
         _raise_failure(tasks)
         if live < len(players):
-            raise ProcessFailed(f"only {live} of {len(players)} sessions live after {LIVE_TIMEOUT_S:g} s")
-        yield
+            print(f"warning: only {live} of {len(players)} sessions live after {LIVE_TIMEOUT_S:g} s", flush=True)
+        yield live
         _raise_failure(tasks)
     finally:
         for task in tasks:
@@ -254,7 +254,8 @@ class _Step:
 
 async def _fanout_edge(
     args: argparse.Namespace, http: httpx.AsyncClient, watched: list[str], tick_rate: int, edge_pid: int
-) -> tuple[list[_Step], list[float]]:
+) -> tuple[list[_Step], list[float], str | None]:
+    """The edge's steps, the seat latencies of seating them, and why the ladder stopped early, if it did."""
     pool = ReceiverPool(args.client_procs)
     steps: list[_Step] = []
     seat_ms: list[float] = []
@@ -263,21 +264,28 @@ async def _fanout_edge(
         for n in args.spectators:
             print(f"edge fan-out N={n}: seating and connecting {n - connected} spectators…", flush=True)
             targets: list[Target] = []
-            for stream, session_id in enumerate(watched):
-                # Spectator i watches session i mod len(watched).
-                count = len(range(stream, n, len(watched))) - len(range(stream, connected, len(watched)))
-                tokens, ms = await spectate_tokens(http, WATCHED_GAME, session_id, count, args.seat_concurrency)
-                seat_ms += ms
-                targets += [Target(body["wsUrl"], body["token"], stream) for body in tokens]
+            try:
+                for stream, session_id in enumerate(watched):
+                    # Spectator i watches session i mod len(watched).
+                    count = len(range(stream, n, len(watched))) - len(range(stream, connected, len(watched)))
+                    tokens, ms = await spectate_tokens(http, WATCHED_GAME, session_id, count, args.seat_concurrency)
+                    seat_ms += ms
+                    targets += [Target(body["wsUrl"], body["token"], stream) for body in tokens]
+            except SeatRefused as exc:
+                # A worker too loaded to decide seats in time: the larger N cannot be seated.
+                print(f"warning: N={n} could not be seated, stopping there: {exc}", flush=True)
+                return steps, seat_ms, f"N={n}: {exc}"
             await _connect(pool, targets)
             connected = n
             steps.append(await _window(args, pool, n, tick_rate, edge_pid, "edge"))
     finally:
         await pool.aclose()
-    return steps, seat_ms
+    return steps, seat_ms, None
 
 
-async def _fanout_bare(args: argparse.Namespace, tick_rate: int, edge_frame_bytes: int) -> list[_Step]:
+async def _fanout_bare(
+    args: argparse.Namespace, tick_rate: int, spectators: list[int], edge_frame_bytes: int
+) -> list[_Step]:
     state_bytes = max(0, edge_frame_bytes - len(FRAME_TEMPLATE % (0, 0, "")))
     server = BroadcastServer(state_bytes, tick_rate)
     pool = ReceiverPool(args.client_procs)
@@ -285,7 +293,7 @@ async def _fanout_bare(args: argparse.Namespace, tick_rate: int, edge_frame_byte
     try:
         url = await server.started()
         connected = 0
-        for n in args.spectators:
+        for n in spectators:
             print(f"bare broadcast N={n}: connecting {n - connected} sockets…", flush=True)
             await _connect(pool, [Target(url, None, 0) for _ in range(n - connected)])
             connected = n
@@ -345,7 +353,7 @@ def _report(
         "seat_decision_samples": len(sequential),
         "seat_decision_concurrent_ms": percentiles(concurrent),
         "seat_concurrency": args.seat_concurrency,
-        "fanout_spectators": args.spectators[-1],
+        "fanout_spectators": edge_steps[-1].delivery.spectators,
         "fanout_frames_per_s": fanout,
         "bare_broadcast_frames_per_s": bare,
         "fanout_ratio": round(fanout / bare, 3) if bare else None,
@@ -410,3 +418,5 @@ def _print_table(report: dict) -> None:
                 f"{d['source_frames_per_s']:>9.1f}{_pair(d['delay_ms']):>18}{d['worst_spectator_frames_per_s']:>9.1f}"
                 f"{d['mean_frame_bytes']:>7}{d['server_cpu_pct']:>10.0f}%  {clients + ' %':<12} {'yes' if d['held'] else 'no'}"
             )
+    if report["fanout_stopped_early"]:
+        print(f"\nfan-out stopped early: {report['fanout_stopped_early']}")
