@@ -25,6 +25,7 @@ OPEN_TIMEOUT_S = 60.0
 @dataclass
 class InputTiming:
     on: bool = False
+    sent: int = 0  # inputs sent while on, covered by a frame or not
     samples_ms: list[float] = field(default_factory=list)
 
 
@@ -63,6 +64,7 @@ class Player:
                         at = time.perf_counter()
                         sent.append((await socket.send(action), at, self.timing.on))
                         self.timed_pending += self.timing.on
+                        self.timing.sent += self.timing.on
             self.runs_ended += 1
 
 

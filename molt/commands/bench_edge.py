@@ -22,8 +22,9 @@ names a cluster); each figure is measured beside its baseline in the same run:
    their own (``molt.bench.receivers``), whose CPU is reported so a reader sees who
    limited. Figures and the bounds for "held" are in ``molt.bench.delivery``;
    ``fanout_ratio`` compares the edge and the bare server at the largest N. When
-   a worker is too loaded to decide seats in time, the ladder stops at the N it could not
-   seat, and the JSON says so in ``fanout_stopped_early``.
+   a worker is too loaded to decide seats in time, or the edge to open sockets, the
+   ladder stops at the N it could not reach, and the JSON says so in
+   ``fanout_stopped_early``.
 
 They run in the order 2, 3, 1: a worker that cannot keep up with the sessions of 1
 falls behind on the whole log, and every seat decision after that would wait for it.
@@ -171,7 +172,11 @@ async def _measure(args: argparse.Namespace, bootstrap: str, edge_url: str, pids
         # Last: a worker that cannot keep up with the sessions falls behind on the whole
         # log, and every seat decision after would wait for it.
         inputs = await _input_to_frame(args, client, pids)
-        print(f"input → frame ms p50/p99: {_pair(inputs['latency_ms'])} ({inputs['samples']} inputs)", flush=True)
+        print(
+            f"input → frame ms p50/p99: {_pair(inputs['latency_ms'])} "
+            f"({inputs['samples']} of {inputs['inputs_sent']} inputs covered in time)",
+            flush=True,
+        )
     return {
         **_report(args, tick_rate, floor, inputs, sequential, concurrent, edge_steps, bare_steps),
         "fanout_stopped_early": stopped,
@@ -196,6 +201,7 @@ async def _input_to_frame(args: argparse.Namespace, client: MoltClient, pids: _P
         "sessions": args.sessions,
         "live_at_start": live,
         "runs_ended": sum(player.runs_ended for player in players),
+        "inputs_sent": timing.sent,
         "samples": len(timing.samples_ms),
         "latency_ms": percentiles(timing.samples_ms),
         **{f"{name}_cpu_pct": round(100 * (ended[name] - began[name]) / args.seconds, 1) for name in began},
@@ -271,11 +277,12 @@ async def _fanout_edge(
                     tokens, ms = await spectate_tokens(http, WATCHED_GAME, session_id, count, args.seat_concurrency)
                     seat_ms += ms
                     targets += [Target(body["wsUrl"], body["token"], stream) for body in tokens]
-            except SeatRefused as exc:
-                # A worker too loaded to decide seats in time: the larger N cannot be seated.
-                print(f"warning: N={n} could not be seated, stopping there: {exc}", flush=True)
+                await _connect(pool, targets)
+            except (SeatRefused, ProcessFailed) as exc:
+                # A worker too loaded to decide seats in time, or an edge too loaded to
+                # open sockets in time: this N cannot be reached, the smaller ones stand.
+                print(f"warning: N={n} could not be seated and connected, stopping there: {exc}", flush=True)
                 return steps, seat_ms, f"N={n}: {exc}"
-            await _connect(pool, targets)
             connected = n
             steps.append(await _window(args, pool, n, tick_rate, edge_pid, "edge"))
     finally:
@@ -382,8 +389,9 @@ def _print_table(report: dict) -> None:
         f"{'input → frame ms p50/p99':<34}{_pair(report['input_to_frame_ms']):>16}   "
         f"Kafka round trip {_pair(report['kafka_roundtrip_ms'])}; target p99 ≤ 50"
     )
+    detail = f"  ({inputs['sessions']} sessions, {inputs['samples']}/{inputs['inputs_sent']} inputs)"
     print(
-        f"{'  (' + str(inputs['sessions']) + ' sessions, ' + str(inputs['samples']) + ' inputs)':<34}{'':>16}   "
+        f"{detail:<34}{'':>16}   "
         f"CPU: edge {inputs['edge_cpu_pct']:.0f}%, worker {inputs['worker_cpu_pct']:.0f}%, bots {inputs['bots_cpu_pct']:.0f}%"
     )
     print(
