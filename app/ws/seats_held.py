@@ -38,8 +38,13 @@ class SocketRegistry:
     async def renew_forever(self, interval_s: float, renew: Callable[[str, str, int], Awaitable[None]]) -> None:
         while True:
             await asyncio.sleep(interval_s)  # the renewal period itself: a timer, not a wait
-            for lease_id, (session_id, engine_version) in list(self.leases.items()):
-                try:
-                    await renew(lease_id, session_id, engine_version)
-                except Exception:  # noqa: BLE001 - a failed renewal is retried next period
-                    log.exception("renewing seat %s failed", lease_id)
+            leases = list(self.leases.items())
+            # All at once: the producer batches them. One after another, each waiting for
+            # its acknowledgement, 2,000 seats took longer than a lease lives.
+            outcomes = await asyncio.gather(
+                *(renew(lease_id, session_id, version) for lease_id, (session_id, version) in leases),
+                return_exceptions=True,
+            )
+            for (lease_id, _), outcome in zip(leases, outcomes, strict=True):
+                if isinstance(outcome, Exception):  # retried next period
+                    log.error("renewing seat %s failed", lease_id, exc_info=outcome)

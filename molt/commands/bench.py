@@ -10,6 +10,7 @@ BENCHMARKS = {
     "sim": "molt.commands.bench_sim",
     "runtime": "molt.commands.bench_runtime",
     "replay": "molt.commands.bench_replay",
+    "edge": "molt.commands.bench_edge",
 }
 
 

@@ -17,7 +17,7 @@ and ``step`` plus the client frame as JSON, which a replay builds for every tick
 compare it; the mix's ticks/s is the total ticks over the time the engines take.
 
 A scratch broker (unless ``MOLT_KAFKA_BOOTSTRAP`` names a cluster) and the worker are
-started here and stopped on the way out (``molt.bench.services``).
+started here and stopped on the way out (``molt.bench.harness``).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from typing import Any
 
 from molt.bench.bots import BotDriver
 from molt.bench.load import LiveSessions
-from molt.bench.services import EXIT_USAGE, add_service_arguments, run_benchmark
+from molt.bench.harness import EXIT_USAGE, add_service_arguments, run_with_worker
 from molt.bench.writer import CommandWriter
 from molt.commands.bench_sim import bench_game
 from molt.logreader import LogReader
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     def measure(bootstrap: str, _: Worker) -> Coroutine[Any, Any, dict]:
         return _measure(args, bootstrap)
 
-    return run_benchmark(args, "molt-bench-replay-", WORKER, measure, _print_table)
+    return run_with_worker(args, "replay", WORKER, measure, _print_table)
 
 
 async def _measure(args: argparse.Namespace, bootstrap: str) -> dict:

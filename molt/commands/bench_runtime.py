@@ -37,9 +37,9 @@ from collections.abc import Coroutine
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from molt.bench.harness import EXIT_USAGE, add_service_arguments, counts, run_with_worker
 from molt.bench.load import BatchTime, LiveSessions, TimedBotDriver
 from molt.bench.roundtrip import roundtrip_ms
-from molt.bench.services import EXIT_USAGE, add_service_arguments, run_benchmark
 from molt.bench.stats import cpu_seconds, percentiles
 from molt.bench.ticks import TickTime, tick_times
 from molt.bench.writer import CommandWriter
@@ -61,23 +61,13 @@ CATCH_UP_TIMEOUT_S = 300.0
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--sessions", type=_counts, default=_counts(DEFAULT_SESSIONS), metavar="N,N,…",
+        "--sessions", type=counts, default=counts(DEFAULT_SESSIONS), metavar="N,N,…",
         help=f"live session counts to try, ascending (default {DEFAULT_SESSIONS})",
     )  # fmt: skip
     parser.add_argument("--seconds", type=float, default=10.0, help="measured window per count (default 10)")
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds before each window (default 5)")
     parser.add_argument("--roundtrips", type=int, default=1000, help="Kafka round trips timed (default 1000)")
     add_service_arguments(parser)
-
-
-def _counts(text: str) -> list[int]:
-    try:
-        counts = [int(part) for part in text.split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a list of integers: {text!r}") from None
-    if any(n <= 0 for n in counts) or counts != sorted(set(counts)):
-        raise argparse.ArgumentTypeError(f"counts must be positive and ascending: {text!r}")
-    return counts
 
 
 @dataclass
@@ -110,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
     def measure(bootstrap: str, worker: Worker) -> Coroutine[Any, Any, dict]:
         return _measure(args, bootstrap, worker.process.pid)
 
-    return run_benchmark(args, "molt-bench-runtime-", WORKER, measure, _print_table)
+    return run_with_worker(args, "runtime", WORKER, measure, _print_table)
 
 
 async def _measure(args: argparse.Namespace, bootstrap: str, worker_pid: int) -> dict:

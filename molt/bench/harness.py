@@ -1,11 +1,12 @@
-"""What a benchmark starts and stops around its measurement: a broker, topics, a worker.
+"""What every ``molt bench`` over Kafka shares: services started and always stopped.
 
-``run_benchmark`` runs a measurement in a scratch directory (or ``--run-dir``), turns
-its failures into exit codes and reports it; ``bench_worker`` starts a scratch broker (unless
-``MOLT_KAFKA_BOOTSTRAP`` names a cluster), the topics and one ``molt worker`` with an
-app id of its own (on a shared cluster it joins no other group), and stops them on
-the way out; Ctrl-C and SIGTERM included: SIGTERM unwinds like Ctrl-C, and
-``interruptible`` cancels an async measurement so that its own cleanup runs first.
+``run_benchmark`` runs a benchmark's measurement in a run directory (scratch unless
+``--run-dir`` is given), prints its table and writes its JSON with ``--json``; Ctrl-C and
+SIGTERM unwind through the code that stops the services, and its exit codes say which
+way it ended. ``worker_stack`` brings up a broker (unless ``MOLT_KAFKA_BOOTSTRAP``
+names a cluster), the topics under an app id of the run's own, and one recovered
+worker; on the way out it stops them, and on a shared cluster it deletes the topics it
+made. ``interruptible`` lets a signal cancel the asyncio work, so its cleanup runs.
 """
 
 from __future__ import annotations
@@ -34,8 +35,19 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 
+def counts(text: str) -> list[int]:
+    """A ``--sessions``-style option: positive integers, comma-separated, ascending."""
+    try:
+        numbers = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of integers: {text!r}") from None
+    if any(n <= 0 for n in numbers) or numbers != sorted(set(numbers)):
+        raise argparse.ArgumentTypeError(f"counts must be positive and ascending: {text!r}")
+    return numbers
+
+
 def add_service_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options ``run_benchmark`` reads: partitions, run directory, JSON output."""
+    """The options ``run_with_worker`` reads: partitions, run directory, JSON output."""
     parser.add_argument(
         "--partitions", type=int, default=TopicSettings().partitions,
         help="partitions of the session topics (default MOLT_TOPICS_PARTITIONS or 8)",
@@ -44,22 +56,34 @@ def add_service_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON to PATH")
 
 
-def run_benchmark(
+def run_with_worker(
     args: argparse.Namespace,
-    prefix: str,
-    worker_name: str,
+    name: str,
+    worker: str,
     measure: Callable[[str, Worker], Coroutine[Any, Any, dict]],
     print_table: Callable[[dict], None],
 ) -> int:
-    """Run ``measure(bootstrap, worker)`` beside a broker and a worker (``bench_worker``),
-    print its report and write it to ``args.json``; returns the exit code.
+    """``run_benchmark`` of ``measure(bootstrap, worker)`` beside a broker and one worker (``worker_stack``)."""
 
-    ``args`` carries ``run_dir``, ``partitions`` and ``json``, as every benchmark's options do.
-    """
+    def with_services(args: argparse.Namespace, root: Path) -> dict:
+        with worker_stack(root, args.partitions, worker) as (stack, started):
+            return asyncio.run(interruptible(measure(stack.bootstrap, started)))
+
+    return run_benchmark(args, name, with_services, print_table)
+
+
+def run_benchmark(
+    args: argparse.Namespace,
+    name: str,
+    measure: Callable[[argparse.Namespace, Path], dict],
+    print_table: Callable[[dict], None],
+) -> int:
+    """``measure(args, run_dir)`` → report; print it and write ``args.json``; the exit code."""
+    # SIGTERM unwinds like Ctrl-C, through the code that stops the services.
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        with _run_dir(args.run_dir, prefix) as root, bench_worker(root, args.partitions, worker_name) as running:
-            report = asyncio.run(interruptible(measure(*running)))
+        with _run_dir(args.run_dir, name) as root:
+            report = measure(args, root)
     except KeyboardInterrupt:
         print("interrupted; everything the benchmark started was stopped")
         return EXIT_INTERRUPTED
@@ -75,30 +99,34 @@ def run_benchmark(
 
 
 @contextlib.contextmanager
-def _run_dir(requested: Path | None, prefix: str) -> Iterator[Path]:
+def _run_dir(requested: Path | None, name: str) -> Iterator[Path]:
     if requested is not None:
         requested.mkdir(parents=True, exist_ok=True)
         yield requested
         return
-    with tempfile.TemporaryDirectory(prefix=prefix) as scratch:
+    with tempfile.TemporaryDirectory(prefix=f"molt-bench-{name}-") as scratch:
         yield Path(scratch)
 
 
 @contextlib.contextmanager
-def bench_worker(root: Path, partitions: int, name: str) -> Iterator[tuple[str, Worker]]:
-    """(bootstrap servers, a worker owning and having recovered every partition)."""
+def worker_stack(
+    root: Path, partitions: int, worker: str, extra_env: dict[str, str] | None = None
+) -> Iterator[tuple[Stack, Worker]]:
+    """A broker, the topics and one worker that has recovered every partition."""
     external = KafkaSettings().is_external
     print("using the cluster at MOLT_KAFKA_BOOTSTRAP…" if external else "starting Kafka…", flush=True)
     bootstrap, stop_kafka = start_scratch_kafka(root / "kafka")
     app_id = f"molt-bench-{secrets.token_hex(4)}"
     try:
         asyncio.run(ensure_topics(bootstrap, TopicSettings(partitions=partitions), app_id))
-        stack = Stack(bootstrap, root, partitions, extra_env={"MOLT_WORKER_APP_ID": app_id})
+        # Edges read the views of this worker's app id.
+        env = {"MOLT_WORKER_APP_ID": app_id, "MOLT_EDGE_APP_ID": app_id, **(extra_env or {})}
+        stack = Stack(bootstrap, root, partitions, extra_env=env)
         try:
             print(f"starting the worker ({partitions} partitions)…", flush=True)
-            worker = stack.start_worker(name)
-            worker.wait_recovered(list(range(partitions)))
-            yield bootstrap, worker
+            started = stack.start_worker(worker)
+            started.wait_recovered(list(range(partitions)))
+            yield stack, started
         finally:
             stack.close()
             if external:
