@@ -34,14 +34,14 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
 
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
+from molt.aio import run_on_own_loop
 from molt.settings import REPO_ROOT, KafkaSettings
 
 INFRA_DIR = REPO_ROOT / "infra" / "kafka"
@@ -61,9 +61,6 @@ LOG_TAIL_LINES = 30
 # The ERROR line and the exception under it.
 ERROR_CONTEXT_LINES = 2
 _ERROR_LINE = re.compile(r"^\[[^]]+\] (ERROR|FATAL) ")
-
-
-T = TypeVar("T")
 
 
 class LocalKafkaError(RuntimeError):
@@ -158,19 +155,6 @@ def _log_excerpt(path: Path) -> str:
         return excerpt
     cause = "\n".join(lines[first_error : first_error + ERROR_CONTEXT_LINES])
     return f"first error:\n{cause}\n{excerpt}"
-
-
-def _run_on_own_loop(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run ``coroutine`` on a private loop, leaving the thread's current loop alone.
-
-    ``asyncio.run`` would replace (and so orphan, unclosed) a loop that a caller such
-    as a test runner has set as the thread's current one.
-    """
-    loop = asyncio.new_event_loop()
-    try:
-        return loop.run_until_complete(coroutine)
-    finally:
-        loop.close()
 
 
 def _alive(pid: int) -> bool:
@@ -380,7 +364,7 @@ class LocalKafka:
                 raise LocalKafkaError(
                     f"Kafka exited while starting; {_log_excerpt(self.log_path)}"
                 )
-            if _listening(s.host, s.port) and _run_on_own_loop(_answers_metadata(self.bootstrap)):
+            if _listening(s.host, s.port) and run_on_own_loop(_answers_metadata(self.bootstrap)):
                 return
             time.sleep(POLL_S)
         raise LocalKafkaError(

@@ -21,6 +21,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from avro.datafile import DataFileReader
 from avro.io import DatumReader
 
+from molt.aio import run_on_own_loop
 from molt.logreader import LogReader
 from molt.processes import molt_argv
 from molt.runlog import Logged, RunLog, RunTopics
@@ -68,7 +69,7 @@ async def play_runs(url: str) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def played(edge: Edge) -> list[dict]:
-    return asyncio.run(play_runs(edge.url))
+    return run_on_own_loop(play_runs(edge.url))
 
 
 def molt(stack: Stack, *args: str) -> subprocess.CompletedProcess:
