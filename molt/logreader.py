@@ -16,15 +16,19 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
 CHUNK = 256
+FETCH_BYTES = 16 * 1024 * 1024
 
 
 class LogReader:
     def __init__(self, bootstrap: str) -> None:
         # A short fetch wait: each read ends at a known offset, and a replay does hundreds.
-        # A position before the log start (retention) moves to the start.
+        # Large fetches: the consumer asks for more only once it has handed out what it
+        # holds, so each fetch is a round trip the reader waits for (a run's FrameBatches
+        # are megabytes). A position before the log start (retention) moves to the start.
         self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=10, auto_offset_reset="earliest"
-        )
+            bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=10,
+            max_partition_fetch_bytes=FETCH_BYTES, auto_offset_reset="earliest",
+        )  # fmt: skip
         self._ends: dict[TopicPartition, int] = {}
 
     async def __aenter__(self) -> LogReader:
@@ -41,6 +45,9 @@ class LogReader:
     async def offset_at(self, topic: str, partition: int, timestamp_ms: int) -> int:
         """The first offset whose timestamp is at or after ``timestamp_ms`` (the end if none)."""
         tp = TopicPartition(topic, partition)
+        # Assigned first, so the client knows the partition's leader: asking about a topic
+        # the consumer does not read costs a metadata miss and a 100 ms retry backoff.
+        self._consumer.assign([tp])
         found = (await self._consumer.offsets_for_times({tp: max(0, timestamp_ms)}))[tp]
         return found.offset if found is not None else await self.end_offset(topic, partition)
 

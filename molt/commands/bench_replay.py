@@ -5,9 +5,9 @@ First the runs: ``--sessions`` sessions at a time are played for ``--seconds`` o
 run that ends is replaced at once), then the runs still going are abandoned and every
 run's result awaited.
 
-Then every run is replayed exactly as ``molt replay --all`` does (``RunLog.check``):
-its command records read from Kafka and decoded, folded offline, its published frames
-read and compared frame by frame, its result compared. Replay speed = session ticks
+Then every run is replayed exactly as ``molt replay --all`` does (``RunLog.check`` with
+a process per core): its command records read from Kafka and decoded, folded offline,
+its published frames read and compared frame by frame, its result compared. Replay speed = session ticks
 replayed / wall time, and × real time = that / the tick rate (30 Hz). Target:
 ≥ 1,000× real time.
 
@@ -35,7 +35,7 @@ from molt.bench.harness import EXIT_USAGE, add_service_arguments, run_with_worke
 from molt.bench.writer import CommandWriter
 from molt.commands.bench_sim import bench_game
 from molt.logreader import LogReader
-from molt.runlog import RunLog
+from molt.runlog import RunLog, replay_pool
 from molt.settings import WorkerSettings
 from molt.stack import Worker
 from streams.sim.registry import ENGINES
@@ -69,9 +69,10 @@ async def _measure(args: argparse.Namespace, bootstrap: str) -> dict:
         log = RunLog(reader, args.partitions)
         runs = await _results(log, session_ids)
         print(f"replaying {len(runs)} runs…", flush=True)
-        began = time.perf_counter()
-        checks = [check async for check in log.check(runs)]
-        replay_s = time.perf_counter() - began
+        with replay_pool() as pool:
+            began = time.perf_counter()
+            checks = [check async for check in log.check(runs, pool)]
+            replay_s = time.perf_counter() - began
     ticks = Counter()
     for check in checks:
         ticks[check.result["game"]] += check.ticks_replayed

@@ -21,11 +21,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections import Counter
+from concurrent.futures import Executor
 
 from aiokafka.errors import KafkaError
 
 from molt.logreader import LogReader
-from molt.runlog import Logged, RunLog, RunTopics
+from molt.runlog import Logged, RunLog, RunTopics, replay_pool
 from molt.settings import KafkaSettings, TopicSettings
 from streams.sessions.verify import RunCheck
 
@@ -92,25 +94,32 @@ async def _replay(args: argparse.Namespace) -> int:
             print("\n".join(describe(check)))
             return EXIT_MISMATCH if check.divergence else EXIT_MATCH
         runs = await log.results()
-        matched = mismatched = hash_only = skipped = 0
-        done = 0
-        async for check in log.check(list(runs.values())):
-            done += 1
-            if check.matched:
-                matched += 1
-            elif check.skipped:
-                skipped += 1
-            else:
-                mismatched += 1
-                _progress_break()
-                print("\n".join(describe(check)), flush=True)
-            hash_only += check.hash_only
-            _progress(done, len(runs))
-        _progress_break()
-    print(f"{len(runs)} runs replayed: {matched} matched, {mismatched} mismatched"
-          f" ({hash_only} by the final state hash only: their frames are gone;"
-          f" {skipped} skipped: recorded by another engine version)")  # fmt: skip
-    return EXIT_MATCH if mismatched == 0 else EXIT_MISMATCH
+        with replay_pool() as pool:
+            counts = await _replay_all(log, runs, pool)
+    print(f"{len(runs)} runs replayed: {counts['matched']} matched, {counts['mismatched']} mismatched"
+          f" ({counts['hash_only']} by the final state hash only: their frames are gone;"
+          f" {counts['skipped']} skipped: recorded by another engine version)")  # fmt: skip
+    return EXIT_MATCH if counts["mismatched"] == 0 else EXIT_MISMATCH
+
+
+async def _replay_all(log: RunLog, runs: dict[str, list[Logged]], pool: Executor) -> Counter[str]:
+    """Replay every run, printing mismatches as they come; the count of each outcome."""
+    counts: Counter[str] = Counter(matched=0, mismatched=0, hash_only=0, skipped=0)
+    done = 0
+    async for check in log.check(list(runs.values()), pool):
+        done += 1
+        if check.matched:
+            counts["matched"] += 1
+        elif check.skipped:
+            counts["skipped"] += 1
+        else:
+            counts["mismatched"] += 1
+            _progress_break()
+            print("\n".join(describe(check)), flush=True)
+        counts["hash_only"] += check.hash_only
+        _progress(done, len(runs))
+    _progress_break()
+    return counts
 
 
 def describe(check: RunCheck) -> list[str]:

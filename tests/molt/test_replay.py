@@ -179,6 +179,11 @@ async def test_replay_reports_a_copied_log_with_a_dropped_input(stack: Stack, pl
     done = molt(stack, "replay", "--topic-prefix", prefix, session_id)
     assert done.returncode == 1, done.stdout + done.stderr
     assert f"MISMATCH from tick {tick}: the frame differs: lastInputSeq" in done.stdout
+    # --all folds in a process pool: the mismatch and its tick come back from there too.
+    every = molt(stack, "replay", "--all", "--topic-prefix", prefix)
+    assert every.returncode == 1, every.stdout + every.stderr
+    assert f"MISMATCH from tick {tick}: the frame differs: lastInputSeq" in every.stdout
+    assert "1 runs replayed: 0 matched, 1 mismatched" in every.stdout
 
 
 async def test_replay_of_a_run_whose_frames_are_gone_checks_its_result(stack: Stack, played: list[dict]) -> None:
