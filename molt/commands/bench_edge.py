@@ -21,7 +21,7 @@ names a cluster); each figure is measured beside its baseline in the same run:
    alone. The receivers are ``websockets`` clients in ``--client-procs`` processes of
    their own (``molt.bench.receivers``), whose CPU is reported so a reader sees who
    limited. Figures and the bounds for "held" are in ``molt.bench.delivery``;
-   ``fanout_ratio`` compares the edge and the bare server at the largest N. When
+   ``fanout_ratio`` compares the edge and the bare server at the largest N both reached. When
    a worker is too loaded to decide seats in time, or the edge to open sockets, the
    ladder stops at the N it could not reach, and the JSON says so in
    ``fanout_stopped_early``.
@@ -302,7 +302,13 @@ async def _fanout_bare(
         connected = 0
         for n in spectators:
             print(f"bare broadcast N={n}: connecting {n - connected} sockets…", flush=True)
-            await _connect(pool, [Target(url, None, 0) for _ in range(n - connected)])
+            try:
+                await _connect(pool, [Target(url, None, 0) for _ in range(n - connected)])
+            except ProcessFailed as exc:
+                # The baseline could not open this many sockets in time: the ratio is
+                # taken at the largest N both servers reached.
+                print(f"warning: bare N={n} could not be connected, stopping there: {exc}", flush=True)
+                break
             connected = n
             steps.append(await _window(args, pool, n, tick_rate, server.pid, "bare broadcast"))
     finally:
@@ -347,7 +353,12 @@ def _report(
     edge_steps: list[_Step],
     bare_steps: list[_Step],
 ) -> dict:
-    fanout, bare = edge_steps[-1].delivery.frames_per_s, bare_steps[-1].delivery.frames_per_s
+    # Side by side at the largest N both servers reached.
+    bare_by_n = {step.delivery.spectators: step for step in bare_steps}
+    compared = max((step for step in edge_steps if step.delivery.spectators in bare_by_n),
+                   key=lambda step: step.delivery.spectators, default=None)  # fmt: skip
+    fanout = compared.delivery.frames_per_s if compared else 0
+    bare = bare_by_n[compared.delivery.spectators].delivery.frames_per_s if compared else 0
     return {
         "tick_rate": tick_rate,
         "partitions": args.partitions,
@@ -360,7 +371,7 @@ def _report(
         "seat_decision_samples": len(sequential),
         "seat_decision_concurrent_ms": percentiles(concurrent),
         "seat_concurrency": args.seat_concurrency,
-        "fanout_spectators": edge_steps[-1].delivery.spectators,
+        "fanout_spectators": compared.delivery.spectators if compared else None,
         "fanout_frames_per_s": fanout,
         "bare_broadcast_frames_per_s": bare,
         "fanout_ratio": round(fanout / bare, 3) if bare else None,
