@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+from molt.aio import run_on_own_loop
 from molt.runlog import check_batch, replay_pool
 from schemas.codec import Codec
 from schemas.records import InputReceived, PlayerConnected, SessionAbandoned, encode_command
@@ -37,7 +38,7 @@ def check_in_pool(*args: object) -> list:
         with replay_pool() as pool:
             return await asyncio.get_running_loop().run_in_executor(pool, check_batch, *args)
 
-    return asyncio.run(main())
+    return run_on_own_loop(main())
 
 
 def test_a_batch_checks_every_frame_of_every_run_here_and_in_the_pool() -> None:
