@@ -25,6 +25,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 RECONNECT_ATTEMPTS = 5
+SNAPSHOT_ANSWER_TIMEOUT_S = 10.0
 
 
 class MoltApiError(Exception):
@@ -101,7 +102,10 @@ class MoltClient:
                     action = policy(message["state"])
                     if action is not None:
                         await socket.send(action)
-            await socket.send_snapshot()
+            try:
+                await socket.send_snapshot()
+            except (ConnectionClosed, TimeoutError):
+                await self.snapshot(game, session_id)  # the same trigger over HTTP
             assert socket.result is not None
             return socket.result
 
@@ -144,9 +148,17 @@ class PlaySocket:
         return self._seq
 
     async def send_snapshot(self) -> None:
-        """The snapshot trigger, once the run ended (rewards need it)."""
+        """The snapshot trigger, once the run ended (rewards need it).
+
+        Returns once the edge answered ``snapshot``, which it does after Kafka took the
+        trigger: a socket closed straight after sending could lose it. Raises
+        ``ConnectionClosed`` or ``TimeoutError`` when no answer comes.
+        """
         assert self._ws is not None
         await self._ws.send('{"t":"snapshot"}')
+        async with asyncio.timeout(SNAPSHOT_ANSWER_TIMEOUT_S):
+            while json.loads(await self._ws.recv())["t"] != "snapshot":
+                pass  # frames or counts still in flight
 
     async def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
         """Server messages until the run ends (the ``end`` message is the last one)."""
