@@ -46,13 +46,16 @@ def counts(text: str) -> list[int]:
     return numbers
 
 
-def add_service_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options ``run_with_worker`` reads: partitions, run directory, JSON output."""
+def add_service_arguments(
+    parser: argparse.ArgumentParser, services: str = "the broker's and the worker's"
+) -> None:
+    """The options the harness reads: partitions, the run directory (``services``' data
+    and logs), JSON output."""
     parser.add_argument(
         "--partitions", type=int, default=TopicSettings().partitions,
         help="partitions of the session topics (default MOLT_TOPICS_PARTITIONS or 8)",
     )  # fmt: skip
-    parser.add_argument("--run-dir", type=Path, help="keep the broker's and the worker's data and logs here")
+    parser.add_argument("--run-dir", type=Path, help=f"keep {services} data and logs here")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON to PATH")
 
 

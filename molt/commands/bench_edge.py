@@ -50,7 +50,7 @@ from molt.bench.broadcast import BroadcastServer
 from molt.bench.frames import GAME as FRAME_FEED_GAME
 from molt.bench.frames import FrameFeed
 from molt.bench.delivery import HELD_DELAY_MS, HELD_DELIVERED, Delivery, delivery
-from molt.bench.harness import EXIT_USAGE, counts, interruptible, run_benchmark, worker_stack
+from molt.bench.harness import EXIT_USAGE, add_service_arguments, counts, interruptible, run_benchmark, worker_stack
 from molt.bench.players import InputTiming, Player, open_session, wait_live
 from molt.bench.receivers import ReceiverPool, Target
 from molt.bench.roundtrip import roundtrip_ms
@@ -58,7 +58,7 @@ from molt.bench.seats import SeatRefused, spectate_tokens
 from molt.bench.stats import cpu_seconds, percentiles
 from molt.processes import ProcessFailed
 from molt.sdk import MoltClient
-from molt.settings import EdgeSettings, TopicSettings, WorkerSettings
+from molt.settings import EdgeSettings, WorkerSettings
 from streams.sim.registry import ENGINES
 
 WORKER = "bench-worker"
@@ -111,12 +111,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     size("client_procs", int, "processes holding the spectator sockets")
     size("roundtrips", int, "raw Kafka round trips timed")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, for a smoke test")
-    parser.add_argument(
-        "--partitions", type=int, default=TopicSettings().partitions,
-        help="partitions of the session topics (default MOLT_TOPICS_PARTITIONS or 8)",
-    )  # fmt: skip
-    parser.add_argument("--run-dir", type=Path, help="keep the broker's, worker's and edge's data and logs here")
-    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON to PATH")
+    add_service_arguments(parser, "the broker's, worker's and edge's")
 
 
 def run(args: argparse.Namespace) -> int:
