@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -32,6 +34,25 @@ async def until(ws, kind: str, timeout: float = 20.0) -> dict:  # noqa: ANN001
         message = await recv(ws, max(0.1, deadline - time.monotonic()))
         if message["t"] == kind:
             return message
+
+
+@contextlib.asynccontextmanager
+async def play_socket_by_hand(client: MoltClient, slug: str, session_id: str) -> AsyncIterator:
+    """A play socket opened without the SDK, authenticated and welcomed."""
+    token = await client.play_token(slug, session_id)
+    async with connect(token["wsUrl"]) as ws:
+        await ws.send(json.dumps({"t": "auth", "token": token["token"]}))
+        assert (await recv(ws))["t"] == "welcome"
+        yield ws
+
+
+async def a_new_socket_resumes_the_run(client: MoltClient, slug: str, session_id: str) -> None:
+    """The run survived what happened to its socket: a new one resumes it and frames go on."""
+    async with client.play(slug, session_id) as game:
+        async for message in game:
+            assert message["t"] in ("frame", "spectators"), message
+            if message["t"] == "frame":
+                break
 
 
 async def public_token(edge_url: str, slug: str, session_id: str, **body: str) -> httpx.Response:
@@ -158,10 +179,7 @@ async def test_bad_messages_get_errors_then_a_close_and_the_run_goes_on(edge) ->
     async with await MoltClient.register(edge.url, "noisy") as client:
         session = await client.create_session("flappy-bots", seed=4)
         sid = session["sessionId"]
-        token = await client.play_token("flappy-bots", sid)
-        async with connect(token["wsUrl"]) as ws:
-            await ws.send(json.dumps({"t": "auth", "token": token["token"]}))
-            assert (await recv(ws))["t"] == "welcome"
+        async with play_socket_by_hand(client, "flappy-bots", sid) as ws:
             for bad in ("not json", '{"t":"dance"}', json.dumps({"t": "input", "seq": 1, "action": "x" * 5000}),
                         json.dumps({"t": "input", "seq": 1, "action": "moonwalk"})):
                 await ws.send(bad)
@@ -170,22 +188,14 @@ async def test_bad_messages_get_errors_then_a_close_and_the_run_goes_on(edge) ->
             await until(ws, "error")
             await ws.wait_closed()
             assert ws.close_code == 1008
-        # The run survived its noisy socket: a new socket resumes it and frames go on.
-        async with client.play("flappy-bots", sid) as game:
-            async for message in game:
-                assert message["t"] in ("frame", "spectators"), message
-                if message["t"] == "frame":
-                    break
+        await a_new_socket_resumes_the_run(client, "flappy-bots", sid)
 
 
 async def test_a_second_play_socket_replaces_the_first_and_the_run_resumes(edge) -> None:  # noqa: ANN001
     async with await MoltClient.register(edge.url, "twice") as client:
         session = await client.create_session("shellrunners", seed=8)
         sid = session["sessionId"]
-        first_token = await client.play_token("shellrunners", sid)
-        async with connect(first_token["wsUrl"]) as first:
-            await first.send(json.dumps({"t": "auth", "token": first_token["token"]}))
-            assert (await recv(first))["t"] == "welcome"
+        async with play_socket_by_hand(client, "shellrunners", sid) as first:
             frame = await until(first, "frame")
             async with client.play("shellrunners", sid) as second:
                 replaced = await until(first, "error")
@@ -238,16 +248,10 @@ async def test_an_input_flood_is_rate_limited_then_closed_and_the_run_goes_on(ed
     async with await MoltClient.register(edge.url, "flooder") as client:
         session = await client.create_session("shellrunners", seed=6)
         sid = session["sessionId"]
-        token = await client.play_token("shellrunners", sid)
-        async with connect(token["wsUrl"]) as ws:
-            await ws.send(json.dumps({"t": "auth", "token": token["token"]}))
-            assert (await recv(ws))["t"] == "welcome"
+        async with play_socket_by_hand(client, "shellrunners", sid) as ws:
             for seq in range(1, 201):  # far beyond the burst a bot ever needs
                 await ws.send(json.dumps({"t": "input", "seq": seq, "action": "left"}))
             assert (await until(ws, "error"))["code"] == "RATE_LIMITED"
             await ws.wait_closed()
             assert ws.close_code == 1008
-        async with client.play("shellrunners", sid) as game:
-            async for message in game:
-                if message["t"] == "frame":
-                    break
+        await a_new_socket_resumes_the_run(client, "shellrunners", sid)
