@@ -12,6 +12,7 @@ from typing import Any
 
 import faust
 
+from molt import heap
 from molt.settings import TopicSettings, WorkerSettings
 from schemas.topics import (
     CHECKPOINTS_TABLE,
@@ -77,6 +78,8 @@ def install(app: faust.App, worker: WorkerSettings, topics: TopicSettings, boots
 
     @app.task
     async def tick_clock() -> None:
+        # Started: what exists now lives as long as the worker (see molt.heap).
+        heap.settle()
         ticker.start()
         try:
             await asyncio.Event().wait()  # until the app stops, which cancels this task
