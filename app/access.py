@@ -43,8 +43,11 @@ def _address(tokens: TokenIssuer, token: str) -> str | None:
         return None
 
 
-def optional_wallet(request: Request) -> str | None:
-    """The checksummed address of the caller's access session, if it has a valid one."""
+async def optional_wallet(request: Request) -> str | None:
+    """The checksummed address of the caller's access session, if it has a valid one.
+
+    ``async`` so FastAPI calls it on the loop, not in its thread pool (see ``app.deps``).
+    """
     tokens: TokenIssuer = request.app.state.tokens
     scheme, _, credential = request.headers.get("authorization", "").partition(" ")
     credential = credential.strip()
@@ -58,7 +61,7 @@ def optional_wallet(request: Request) -> str | None:
     return _address(tokens, cookie) if cookie else None
 
 
-def required_wallet(address: Annotated[str | None, Depends(optional_wallet)]) -> str:
+async def required_wallet(address: Annotated[str | None, Depends(optional_wallet)]) -> str:
     if address is None:
         raise unauthenticated("a wallet access session is required; sign in with your wallet")
     return address

@@ -7,11 +7,10 @@ the HTTP API of DESIGN.md §3, the operational endpoints and the web page (``app
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 
 from app import ops
 from app.api import access_tokens, agents, auth, leaderboard, replays, sessions
@@ -21,6 +20,7 @@ from app.fanout import Fanout
 from app.identity import AgentDirectory
 from app.metrics import EdgeMetrics
 from app.ratelimit import RateLimiter
+from app.requestmetrics import RequestMetrics
 from app.seats import SeatBroker
 from app.tokens import TokenIssuer, TokenKeys
 from app.topicfollower import TopicFollower
@@ -28,6 +28,7 @@ from app.web import pages
 from app.wallet import MemoryNonceStore
 from app.ws import endpoint as websockets
 from app.ws.seats_held import SocketRegistry
+from molt import heap
 from molt.settings import EdgeSettings, KafkaSettings, TopicSettings
 from schemas.records import SeatRenewed
 from schemas.topics import SEAT_REPLIES, SESSION_FRAMES
@@ -62,6 +63,8 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
         await frames.start()
         await seats.follower.start()
         renewals = asyncio.create_task(sockets.renew_forever(edge.seat_renew_s, renew))
+        # Started: what exists now lives as long as the edge (see molt.heap).
+        heap.settle()
         try:
             yield
         finally:
@@ -84,14 +87,7 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
     app.state.public_token_limiter = RateLimiter(edge.public_token_burst, edge.public_token_per_s)
     install_error_handlers(app)
 
-    @app.middleware("http")
-    async def count_requests(request: Request, call_next) -> Response:  # noqa: ANN001
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        metrics.http_requests.labels(route, str(response.status_code)).inc()
-        metrics.http_seconds.labels(route).observe(time.perf_counter() - started)
-        return response
+    app.add_middleware(RequestMetrics, metrics=metrics)
 
     app.include_router(ops.router)
     app.include_router(agents.router)

@@ -22,7 +22,7 @@ class TopicFollower:
         self.topic = topic
         self._tps = [TopicPartition(topic, p) for p in range(partitions)]
         self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=10
+            bootstrap_servers=bootstrap, enable_auto_commit=False
         )
         self._on_value = on_value
         self._task: asyncio.Task | None = None

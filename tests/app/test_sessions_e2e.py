@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 
@@ -75,9 +77,13 @@ def test_invalid_session_requests_are_422_invalid_request(edge: Edge, body: obje
 def test_ops_endpoints(edge: Edge) -> None:
     with httpx.Client(base_url=edge.url, timeout=30) as client:
         assert client.get("/healthz").status_code == 200
+        assert client.get("/no-such-page").status_code == 404
         ready = client.get("/readyz")
         metrics = client.get("/metrics")
     assert ready.status_code == 200 and ready.json()["kafka"] is True
     assert all(ready.json()["views"].values())
     assert metrics.status_code == 200
-    assert "molt_edge_http_requests_total" in metrics.text
+    # Every request is counted by its route's template and its status.
+    assert re.search(r'^molt_edge_http_requests_total\{route="/healthz",status="200"\} [1-9]', metrics.text, re.M)
+    assert re.search(r'^molt_edge_http_requests_total\{route="unmatched",status="404"\} [1-9]', metrics.text, re.M)
+    assert re.search(r'^molt_edge_http_request_seconds_count\{route="/readyz"\} [1-9]', metrics.text, re.M)
