@@ -112,6 +112,12 @@ CommandBody = (
 BODY_TYPES: dict[str, type] = {
     f"{NAMESPACE}.{cls.__name__}": cls for cls in CommandBody.__args__  # type: ignore[attr-defined]
 }
+# Per body type: its Avro record name and field names. Bodies hold only scalars, so a
+# flat read of the fields is their datum (``dataclasses.asdict`` copies recursively and
+# was half the cost of encoding an input).
+_BODY_SHAPES: dict[type, tuple[str, tuple[str, ...]]] = {
+    cls: (name, tuple(field.name for field in dataclasses.fields(cls))) for name, cls in BODY_TYPES.items()
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,8 +140,13 @@ def command_to_datum(command: SessionCommand) -> dict:
         "producerId": command.producerId,
         "seq": command.seq,
         "atMs": command.atMs,
-        "body": (f"{NAMESPACE}.{type(body).__name__}", dataclasses.asdict(body)),
+        "body": _body_datum(body),
     }
+
+
+def _body_datum(body: CommandBody) -> tuple[str, dict]:
+    name, fields = _BODY_SHAPES[type(body)]
+    return name, {field: getattr(body, field) for field in fields}
 
 
 def command_from_datum(datum: dict) -> SessionCommand:
