@@ -9,7 +9,7 @@ import sys
 from molt.settings import KafkaSettings, TopicSettings, WorkerSettings
 from molt.topics import ensure_topics
 
-TICKER_SWITCH_INTERVAL_S = 0.001
+SWITCH_INTERVAL_S = 0.001
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,9 +29,9 @@ def run(_: argparse.Namespace) -> int:
     worker.worker_data_dir.mkdir(parents=True, exist_ok=True)
     # libuv's loop: the worker's time goes to the loop and the Kafka clients on it.
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-    # The ticker thread (streams.sessions.ticker) must get the interpreter lock soon after
-    # a tick comes due: 1 ms instead of the default 5 ms bounds how late that can be.
-    sys.setswitchinterval(TICKER_SWITCH_INTERVAL_S)
+    # Faust runs its consumer in a thread of its own: 1 ms instead of the default 5 ms
+    # bounds how long the loop that folds and publishes can wait for the interpreter lock.
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     app = create_app(worker, kafka, topics)
     faust.Worker(app, loglevel=worker.log_level, quiet=True).execute_from_commandline()
     return 0

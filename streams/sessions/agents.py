@@ -1,8 +1,10 @@
-"""Registers the session runtime on a Faust app: topics, tables, the agent, the ticker.
+"""Registers the session runtime on a Faust app: topics, tables, the agent, the clock.
 
 The agent is a short shell on the turns topic: it gives the runtime the event context
 in which Faust lets it write the tables of that partition (see ``runtime``). The
-runtime reads session.commands itself; the ticker thread appends the ticks.
+runtime reads session.commands itself; the clock process appends the ticks
+(``clock``): the runtime tells it the recovered partitions, a Faust sensor tells it
+when a rebalance starts and ends.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from schemas.topics import (
     table_turns_topic,
 )
 from streams.sessions.runtime import RuntimeTables, RuntimeTopics, SessionRuntime
-from streams.sessions.ticker import Ticker
+from streams.sessions.clock import ClockProcess, ClockSettings
 from streams.sim.registry import ENGINES
 
 
@@ -62,14 +64,16 @@ def install(app: faust.App, worker: WorkerSettings, topics: TopicSettings, boots
         bootstrap=bootstrap,
         checkpoint_ticks=worker.checkpoint_ticks,
     )
-    ticker = Ticker(
-        bootstrap=bootstrap,
-        topic=SESSION_COMMANDS.name,
-        producer_id=f"{worker.worker_id}:ticker",
-        tick_rate=worker.tick_rate,
-        paused=lambda: app.rebalancing,
+    clock = ClockProcess(
+        ClockSettings(
+            bootstrap=bootstrap,
+            topic=SESSION_COMMANDS.name,
+            producer_id=f"{worker.worker_id}:ticker",
+            tick_rate=worker.tick_rate,
+        )
     )
-    runtime.on_ready_changed = ticker.set_partitions
+    runtime.on_ready_changed = clock.set_partitions
+    app.sensors.add(_RebalancePausesClock(clock))
 
     @app.agent(runtime.topics.turns, name="table_turns")
     async def table_turns(stream: faust.StreamT) -> None:
@@ -80,11 +84,17 @@ def install(app: faust.App, worker: WorkerSettings, topics: TopicSettings, boots
     async def tick_clock() -> None:
         # Started: what exists now lives as long as the worker (see molt.heap).
         heap.settle()
-        ticker.start()
+        clock.start()
+        # Faust may have started a rebalance before the clock could hear of it.
+        clock.set_paused(app.rebalancing)
+        clock.set_partitions(runtime.ready_partitions())
         try:
-            await asyncio.Event().wait()  # until the app stops, which cancels this task
+            # Until the app stops, which cancels this task; a worker without its clock
+            # would own partitions that never tick, so it stops and they move.
+            code = await clock.exited()
+            await app.crash(RuntimeError(f"the clock process ended (exit code {code})"))
         finally:
-            ticker.stop()
+            clock.stop()
 
     @app.on_partitions_revoked.connect
     async def on_revoked(sender: Any, revoked: set, **_: Any) -> None:
@@ -95,3 +105,19 @@ def install(app: faust.App, worker: WorkerSettings, topics: TopicSettings, boots
         runtime.on_assignment_ready()
 
     return runtime
+
+
+class _RebalancePausesClock(faust.Sensor):
+    """No ticks while ownership moves: Faust calls its sensors as a rebalance starts and ends."""
+
+    def __init__(self, clock: ClockProcess) -> None:
+        super().__init__()
+        self.clock = clock
+
+    def on_rebalance_start(self, app: faust.AppT) -> dict:
+        self.clock.set_paused(True)
+        return super().on_rebalance_start(app)
+
+    def on_rebalance_end(self, app: faust.AppT, state: dict) -> None:
+        self.clock.set_paused(False)
+        super().on_rebalance_end(app, state)

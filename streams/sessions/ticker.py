@@ -1,15 +1,13 @@
-"""The tick clock: a thread of its own that appends one Tick per owned partition per period.
+"""The tick clock: a thread of its own that appends one Tick per given partition per period.
 
-Why a thread: on the worker's event loop a tick that came due while the loop was folding
-(one partition's tick of 125 sessions holds it about 5 ms) started late by that much.
-Here the clock has its own event loop and its own producer, so only the interpreter
-lock stands between a due tick and its record; the worker lowers the interpreter's
-switch interval (``molt.commands.worker``) so the thread gets the lock within about a
-millisecond of waking.
+It runs in the worker's clock process (``clock``): a thread with its own event loop
+and its own producer, so nothing else that process does can delay a due tick. (As a
+thread of the worker itself it started late whenever the worker's main thread held
+the interpreter lock, or was descheduled holding it.)
 
-What to tick is published by the runtime with ``set_partitions``: a frozenset replaced
-whole, so the thread always reads one consistent value without a lock. ``paused`` is
-read on every tick (the worker passes "Faust is rebalancing"): no ticks while
+What to tick comes with ``set_partitions``: a frozenset replaced whole, so the thread
+always reads one consistent value without a lock. ``paused`` is read on every tick
+(the clock process passes "the worker says a rebalance is under way"): no ticks while
 ownership moves.
 
 Pacing is ``Schedule``'s: drift-free against the monotonic clock, late ticks skipped
