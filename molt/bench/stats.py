@@ -1,7 +1,8 @@
 """Small figures benchmarks report: percentiles of samples, and a process's CPU time.
 
 Percentiles use the nearest-rank method, so every figure is a value that was measured.
-CPU time is read from ``/proc/<pid>/stat`` (user + system, every thread of the process).
+CPU time is read from ``/proc/<pid>/stat`` (user + system, every thread of the process);
+``tree_cpu_seconds`` adds the process's living descendants (the worker's clock process).
 """
 
 from __future__ import annotations
@@ -28,8 +29,35 @@ def percentiles(samples: Sequence[float], *, digits: int = 2) -> dict[str, float
 
 def cpu_seconds(pid: int) -> float:
     """CPU time the process ``pid`` has used so far."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    # Fields after the command name, which is in parentheses and may hold spaces.
-    fields = stat[stat.rindex(")") + 2 :].split()
+    fields = _stat_fields(pid)
     utime, stime = int(fields[11]), int(fields[12])
     return (utime + stime) / _CLOCK_TICKS
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time ``pid`` and every living process below it have used so far."""
+    parents = _parents()
+    total, below = 0.0, [pid]
+    while below:
+        current = below.pop()
+        total += cpu_seconds(current)
+        below += [child for child, parent in parents.items() if parent == current]
+    return total
+
+
+def _parents() -> dict[int, int]:
+    """Every process's parent (this kernel may lack /proc/<pid>/task/<tid>/children)."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int(_stat_fields(int(entry.name))[1])
+            except (FileNotFoundError, ProcessLookupError):
+                continue  # it ended while we looked
+    return parents
+
+
+def _stat_fields(pid: int) -> list[str]:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    # Fields after the command name, which is in parentheses and may hold spaces.
+    return stat[stat.rindex(")") + 2 :].split()

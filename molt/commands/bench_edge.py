@@ -55,7 +55,7 @@ from molt.bench.players import InputTiming, Player, open_session, wait_live
 from molt.bench.receivers import ReceiverPool, Target
 from molt.bench.roundtrip import roundtrip_ms
 from molt.bench.seats import SeatRefused, spectate_tokens
-from molt.bench.stats import cpu_seconds, percentiles
+from molt.bench.stats import cpu_seconds, percentiles, tree_cpu_seconds
 from molt.processes import ProcessFailed
 from molt.sdk import MoltClient
 from molt.settings import EdgeSettings, WorkerSettings
@@ -211,7 +211,7 @@ async def _covered(players: list[Player]) -> None:
 
 
 def _cpu_marks(pids: _Pids) -> dict[str, float]:
-    return {"edge": cpu_seconds(pids.edge), "worker": cpu_seconds(pids.worker), "bots": time.process_time()}
+    return {"edge": cpu_seconds(pids.edge), "worker": tree_cpu_seconds(pids.worker), "bots": time.process_time()}
 
 
 @contextlib.asynccontextmanager

@@ -40,7 +40,7 @@ from typing import Any
 from molt.bench.harness import EXIT_USAGE, add_service_arguments, counts, run_with_worker
 from molt.bench.load import BatchTime, LiveSessions, TimedBotDriver
 from molt.bench.roundtrip import roundtrip_ms
-from molt.bench.stats import cpu_seconds, percentiles
+from molt.bench.stats import percentiles, tree_cpu_seconds
 from molt.bench.ticks import TickTime, tick_times
 from molt.bench.writer import CommandWriter
 from molt.settings import WorkerSettings
@@ -186,7 +186,7 @@ class _Mark:
 
     @classmethod
     def now(cls, worker_pid: int, driver: TimedBotDriver) -> _Mark:
-        return cls(time.time(), cpu_seconds(worker_pid), time.process_time(), driver.inputs_sent)
+        return cls(time.time(), tree_cpu_seconds(worker_pid), time.process_time(), driver.inputs_sent)
 
 
 async def _settle(driver: TimedBotDriver, end_us: int) -> None:
