@@ -1,33 +1,28 @@
 """The edge's connection to Kafka: one producer for commands, the views it reads.
 
 Every command the edge writes carries this process's producer id and a per-session
-sequence, so a record the producer retried is recognised by the worker's fold.
-The producer id includes a random boot id: sequences restart at 1 after a restart.
+sequence, so a record the producer retried is recognised by the worker's fold; the
+numbers reach the log in order (``molt.appender``). The producer id includes a random
+boot id: sequences restart at 1 after a restart.
 """
 
 from __future__ import annotations
 
 import secrets
-import time
-from collections import defaultdict
 
 from aiokafka import AIOKafkaProducer
 
 from app.views import MaterializedView
+from molt.appender import CommandAppender
 from schemas.codec import Codec
-from schemas.records import CommandBody, SessionCommand, encode_command
+from schemas.records import CommandBody
 from schemas.topics import (
     IDENTITY_AGENTS,
     LEADERBOARD_VIEW,
-    SESSION_COMMANDS,
     SESSIONS_VIEW,
     SPECTATORS_VIEW,
     view_topic,
 )
-
-
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 class EdgeBus:
@@ -42,7 +37,7 @@ class EdgeBus:
             client_id=self.producer_id,
             linger_ms=0,
         )
-        self._seq: defaultdict[str, int] = defaultdict(int)
+        self._commands = CommandAppender(self._producer, self.codec, self.producer_id)
 
         def view(table: str) -> MaterializedView:
             spec = view_topic(app_id, table)
@@ -80,18 +75,7 @@ class EdgeBus:
 
     async def send_command(self, session_id: str, engine_version: int, body: CommandBody) -> None:
         """Append a command to the session's log and wait for Kafka to acknowledge it."""
-        self._seq[session_id] += 1
-        command = SessionCommand(
-            sessionId=session_id,
-            engineVersion=engine_version,
-            producerId=self.producer_id,
-            seq=self._seq[session_id],
-            atMs=now_ms(),
-            body=body,
-        )
-        await self._producer.send_and_wait(
-            SESSION_COMMANDS.name, encode_command(self.codec, command), key=session_id.encode()
-        )
+        await (await self._commands.append(session_id, engine_version, body))
 
     async def publish(self, topic: str, schema: str, key: str, datum: dict) -> None:
         await self._producer.send_and_wait(topic, self.codec.encode(schema, datum), key=key.encode())

@@ -1,7 +1,7 @@
 """Appending commands to session.commands as an edge does, for benchmarks and tests.
 
 A ``CommandWriter`` has its own producer id and numbers each session's commands 1, 2,
-… so the fold can tell a retry from a new command. ``send`` waits for Kafka's
+… so the fold can tell a retry from a new command (in order, ``molt.appender``). ``send`` waits for Kafka's
 acknowledgement; ``enqueue`` does not, so one process can feed a thousand sessions:
 at most ``max_in_flight`` enqueued commands are unacknowledged at a time, and a failed
 one is raised by the next ``enqueue`` or ``flush``, never lost silently.
@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import time
-from collections import defaultdict
 from collections.abc import Callable
 
 from aiokafka import AIOKafkaProducer
 
+from molt.appender import CommandAppender
 from schemas.codec import Codec
 from schemas.records import CommandBody, SessionCommand, encode_command
 from schemas.topics import SESSION_COMMANDS
 
 MAX_IN_FLIGHT = 5_000
+# The engine version the benchmarks' and tests' commands claim (both games are at 1).
+ENGINE_VERSION = 1
 
 
 class CommandWriter:
@@ -29,7 +30,7 @@ class CommandWriter:
         self.codec = Codec()
         self.producer_id = producer_id or f"test:{secrets.token_hex(4)}"
         self._producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
-        self._seq: defaultdict[str, int] = defaultdict(int)
+        self._commands = CommandAppender(self._producer, self.codec, self.producer_id)
         self._window = asyncio.Semaphore(max_in_flight)
         self._failure: BaseException | None = None
 
@@ -41,12 +42,13 @@ class CommandWriter:
         await self._producer.stop()
 
     def command(self, session_id: str, body: CommandBody, engine_version: int = 1) -> SessionCommand:
-        self._seq[session_id] += 1
-        return SessionCommand(session_id, engine_version, self.producer_id, self._seq[session_id], time.time_ns() // 1_000_000, body)
+        """The session's next command, to send with ``send_command`` (once, or again as a retry)."""
+        return self._commands.number(session_id, engine_version, body)
 
     async def send(self, session_id: str, body: CommandBody) -> tuple[int, int]:
         """Append; returns (partition, offset) once Kafka acknowledged it."""
-        return await self.send_command(self.command(session_id, body))
+        meta = await (await self._commands.append(session_id, ENGINE_VERSION, body))
+        return meta.partition, meta.offset
 
     async def send_command(self, command: SessionCommand) -> tuple[int, int]:
         meta = await self._producer.send_and_wait(
@@ -58,11 +60,8 @@ class CommandWriter:
         """Append without waiting for the acknowledgement; ``on_ack(offset)`` runs once it comes."""
         self._raise_failure()
         await self._window.acquire()
-        command = self.command(session_id, body)
         try:
-            sent = await self._producer.send(
-                SESSION_COMMANDS.name, encode_command(self.codec, command), key=session_id.encode()
-            )
+            sent = await self._commands.append(session_id, ENGINE_VERSION, body)
         except BaseException:
             self._window.release()
             raise
