@@ -1,7 +1,8 @@
 """Reading frames and results on the real broker, and playing sessions, for tests.
 
 Tests stand in for an edge with ``molt.bench.writer.CommandWriter``; ``TopicReader``
-follows a topic; ``RecordingBotDriver`` plays sessions and keeps what it saw.
+follows a topic; ``RecordingBotDriver`` plays sessions and keeps what it saw;
+``fresh_topic`` makes a topic of a test's own.
 """
 
 from __future__ import annotations
@@ -13,12 +14,25 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.structs import ConsumerRecord
 
 from molt.bench.bots import BotDriver
 from molt.bench.writer import CommandWriter
 from molt.runlog import session_partition
 from schemas.codec import Codec
+
+
+async def fresh_topic(bootstrap: str, prefix: str, partitions: int) -> str:
+    """A new, empty topic named ``<prefix>-<random>``."""
+    name = f"{prefix}-{secrets.token_hex(4)}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(name, partitions, 1)])
+    finally:
+        await admin.close()
+    return name
 
 
 class TopicReader:

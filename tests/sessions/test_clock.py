@@ -9,8 +9,8 @@ import os
 import pytest
 
 from streams.sessions.clock import CLOCK_RT_PRIORITY, ClockProcess, ClockSettings
-from tests.commands import TopicReader
-from tests.sessions.test_ticker import PARTITIONS, fresh_topic, tick
+from tests.commands import TopicReader, fresh_topic
+from tests.sessions.test_ticker import PARTITIONS, tick
 
 pytestmark = pytest.mark.integration
 
@@ -22,7 +22,7 @@ def clock_for(bootstrap: str, topic: str) -> ClockProcess:
 
 
 async def test_ticks_the_partitions_it_is_told_at_real_time_priority(kafka_bootstrap: str) -> None:
-    topic = await fresh_topic(kafka_bootstrap)
+    topic = await fresh_topic(kafka_bootstrap, "clock", PARTITIONS)
     clock = clock_for(kafka_bootstrap, topic)
     clock.set_partitions([1])  # told before it runs: the pipe keeps it
     clock.start()
@@ -48,7 +48,7 @@ async def test_ticks_the_partitions_it_is_told_at_real_time_priority(kafka_boots
 
 async def test_stops_when_the_worker_end_of_the_pipe_closes(kafka_bootstrap: str) -> None:
     """What a worker killed with SIGKILL leaves behind: a closed pipe, and no stop message."""
-    topic = await fresh_topic(kafka_bootstrap)
+    topic = await fresh_topic(kafka_bootstrap, "clock", PARTITIONS)
     clock = clock_for(kafka_bootstrap, topic)
     clock.set_partitions([0])
     clock.start()

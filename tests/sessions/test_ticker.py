@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import secrets
-
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from streams.sessions.ticker import Ticker
-from tests.commands import TopicReader
+from tests.commands import TopicReader, fresh_topic
 
 pytestmark = pytest.mark.integration
 
 PARTITIONS = 3
-
-
-async def fresh_topic(bootstrap: str) -> str:
-    name = f"ticker-{secrets.token_hex(4)}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        await admin.create_topics([NewTopic(name, PARTITIONS, 1)])
-    finally:
-        await admin.close()
-    return name
 
 
 def tick(record: dict) -> dict:
@@ -33,7 +19,7 @@ def tick(record: dict) -> dict:
 
 
 async def test_ticks_only_the_partitions_it_is_given_in_increasing_order(kafka_bootstrap: str) -> None:
-    topic = await fresh_topic(kafka_bootstrap)
+    topic = await fresh_topic(kafka_bootstrap, "ticker", PARTITIONS)
     ticker = Ticker(bootstrap=kafka_bootstrap, topic=topic, producer_id="t:ticker", tick_rate=30, paused=lambda: False)
     ticker.set_partitions([0, 2])
     ticker.start()
