@@ -9,7 +9,6 @@ when a rebalance starts and ends.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import faust
