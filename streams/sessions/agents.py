@@ -29,6 +29,7 @@ from schemas.topics import (
 )
 from streams.sessions.runtime import RuntimeTables, RuntimeTopics, SessionRuntime
 from streams.sessions.clock import ClockProcess, ClockSettings
+from streams.sessions.direct import DirectTopic
 from streams.sim.registry import ENGINES
 
 
@@ -50,7 +51,7 @@ def install(app: faust.App, worker: WorkerSettings, topics: TopicSettings, boots
             commands=topic(SESSION_COMMANDS.name),
             frames=topic(SESSION_FRAMES.name),
             results=topic(SESSION_RESULTS.name),
-            seat_replies=topic(SEAT_REPLIES.name),
+            seat_replies=DirectTopic(bootstrap, SEAT_REPLIES.name),
             triggers=topic(SNAPSHOT_TRIGGERS.name),
             turns=topic(table_turns_topic(worker.app_id).name),
         ),
@@ -83,6 +84,7 @@ def install(app: faust.App, worker: WorkerSettings, topics: TopicSettings, boots
     async def tick_clock() -> None:
         # Started: what exists now lives as long as the worker (see molt.heap).
         heap.settle()
+        await runtime.topics.seat_replies.start()
         clock.start()
         # Faust may have started a rebalance before the clock could hear of it.
         clock.set_paused(app.rebalancing)
@@ -94,6 +96,7 @@ def install(app: faust.App, worker: WorkerSettings, topics: TopicSettings, boots
             await app.crash(RuntimeError(f"the clock process ended (exit code {code})"))
         finally:
             clock.stop()
+            await runtime.topics.seat_replies.stop()
 
     @app.on_partitions_revoked.connect
     async def on_revoked(sender: Any, revoked: set, **_: Any) -> None:

@@ -46,6 +46,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from schemas.codec import Codec, CodecError
 from schemas.records import SessionCommand, SnapshotTriggered, Tick, decode_command
 from streams.sessions.checkpoint import state_from_datum, state_to_datum
+from streams.sessions.direct import DirectTopic
 from streams.sessions.fold import Effects, result_datum, spectators_datum, view_datum
 from streams.sessions.model import SessionState
 from streams.sessions.partition import PartitionFold
@@ -62,7 +63,7 @@ class RuntimeTopics:
     commands: faust.TopicT
     frames: faust.TopicT
     results: faust.TopicT
-    seat_replies: faust.TopicT
+    seat_replies: faust.TopicT | DirectTopic
     triggers: faust.TopicT
     turns: faust.TopicT
 
@@ -258,12 +259,13 @@ class SessionRuntime:
     # -- publishing ----------------------------------------------------------------
 
     async def publish(self, entry: Owned, outbox: Outbox) -> None:
+        # Seat decisions first: a viewer's HTTP request waits on each one.
+        for decision in outbox.decisions:
+            await self._send_decision(decision)
         for body, frames in outbox.frames:
             await self._send_frames(entry.partition, body, frames)
         for state in outbox.results:
             await self._send_result(entry.partition, state)
-        for decision in outbox.decisions:
-            await self._send_decision(decision)
         for session_id, value in outbox.triggers:
             await self.topics.triggers.send(key=session_id.encode(), value=value, partition=entry.partition)
         if entry.table_writes and not entry.turn_requested:

@@ -1,0 +1,38 @@
+"""A topic the runtime writes with a producer of its own, outside Faust's.
+
+Seat decisions go this way. aiokafka keeps one produce request in flight per broker,
+so on Faust's shared producer a decision, which a viewer's HTTP request is waiting
+for, queued behind in-flight frames and changelog writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiokafka import AIOKafkaProducer
+
+
+class DirectTopic:
+    def __init__(self, bootstrap: str, name: str) -> None:
+        self.bootstrap = bootstrap
+        self.name = name
+        self._producer: AIOKafkaProducer | None = None
+        self._started = asyncio.Event()
+
+    def get_topic_name(self) -> str:
+        return self.name
+
+    async def start(self) -> None:
+        self._producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all", linger_ms=0)
+        await self._producer.start()
+        self._started.set()
+
+    async def stop(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
+
+    async def send(self, *, key: bytes, value: bytes) -> asyncio.Future:
+        """Append (waits for ``start`` if a record comes first); returns the delivery."""
+        await self._started.wait()
+        assert self._producer is not None
+        return await self._producer.send(self.name, value, key=key)
