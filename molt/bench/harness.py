@@ -25,6 +25,7 @@ from typing import Any
 from aiokafka.admin import AIOKafkaAdminClient
 
 from molt.localkafka import LocalKafkaError, start_scratch_kafka
+from molt.bench.stats import loop_ms
 from molt.processes import ProcessFailed
 from molt.settings import KafkaSettings, TopicSettings
 from molt.stack import Stack, Worker
@@ -85,8 +86,10 @@ def run_benchmark(
     # SIGTERM unwinds like Ctrl-C, through the code that stops the services.
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
+        before_ms = loop_ms()
         with _run_dir(args.run_dir, name) as root:
             report = measure(args, root)
+        report["machine_loop_ms"] = {"before": before_ms, "after": loop_ms()}
     except KeyboardInterrupt:
         print("interrupted; everything the benchmark started was stopped")
         return EXIT_INTERRUPTED
@@ -96,6 +99,11 @@ def run_benchmark(
     finally:
         signal.signal(signal.SIGTERM, previous)
     print_table(report)
+    loop = report["machine_loop_ms"]
+    print(
+        f"machine speed: a fixed pure-Python loop took {loop['before']:g} ms before the run and "
+        f"{loop['after']:g} ms after (runs far apart on this are not comparable)"
+    )
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")
     return 0

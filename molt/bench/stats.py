@@ -3,12 +3,14 @@
 Percentiles use the nearest-rank method, so every figure is a value that was measured.
 CPU time is read from ``/proc/<pid>/stat`` (user + system, every thread of the process);
 ``tree_cpu_seconds`` adds the process's living descendants (the worker's clock process).
+``loop_ms`` times a fixed piece of pure Python: how fast this machine is right now.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -61,3 +63,24 @@ def _stat_fields(pid: int) -> list[str]:
     stat = Path(f"/proc/{pid}/stat").read_text()
     # Fields after the command name, which is in parentheses and may hold spaces.
     return stat[stat.rindex(")") + 2 :].split()
+
+
+# Iterations of the fixed loop: about a third of a second on the benchmark box.
+_LOOP_ITERATIONS = 2_000_000
+
+
+def loop_ms(tries: int = 3) -> float:
+    """The best of ``tries`` timings of a fixed pure-Python loop, in ms.
+
+    On a shared virtual machine the CPU a process gets varies: the same loop took 371 to
+    676 ms on the idle 2-core benchmark box within a minute. Runs whose figures differ
+    by that much measured a different machine, whatever else they measured.
+    """
+    best = math.inf
+    for _ in range(tries):
+        began = time.perf_counter()
+        total = 0
+        for n in range(_LOOP_ITERATIONS):
+            total += n
+        best = min(best, time.perf_counter() - began)
+    return round(best * 1000, 1)

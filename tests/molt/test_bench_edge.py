@@ -31,6 +31,8 @@ def test_bench_edge_writes_the_figures(topic_partitions: int, tmp_path: Path) ->
         assert 0 < report[name]["p50"] <= report[name]["p99"], (name, report[name])
     assert report["input_to_frame"]["samples"] > 0
     assert report["fanout_frames_per_s"] > 0
+    # How fast the machine was, timed before and after, so runs can be compared.
+    assert all(report["machine_loop_ms"][when] > 0 for when in ("before", "after"))
     assert report["bare_broadcast_frames_per_s"] > 0
     assert report["fanout_ratio"] == pytest.approx(
         report["fanout_frames_per_s"] / report["bare_broadcast_frames_per_s"], abs=1e-3

@@ -30,6 +30,8 @@ def test_bench_runtime_writes_the_figures(topic_partitions: int, tmp_path: Path)
 
     report = json.loads(out.read_text())
     assert report["tick_rate"] == 30
+    # How fast the machine was, timed before and after, so runs can be compared.
+    assert all(report["machine_loop_ms"][when] > 0 for when in ("before", "after"))
     assert report["max_sessions_at_30hz"] in (None, 2, 5)
     assert set(report["jitter_ms"]) == set(report["tick_to_frame_ms"]) == {"2", "5"}
     for figures in [*report["jitter_ms"].values(), *report["tick_to_frame_ms"].values(), report["kafka_roundtrip_ms"]]:
