@@ -72,9 +72,10 @@ _LOOP_ITERATIONS = 2_000_000
 def loop_ms(tries: int = 3) -> float:
     """The best of ``tries`` timings of a fixed pure-Python loop, in ms.
 
-    On a shared virtual machine the CPU a process gets varies: the same loop took 371 to
-    676 ms on the idle 2-core benchmark box within a minute. Runs whose figures differ
-    by that much measured a different machine, whatever else they measured.
+    On a shared virtual machine the CPU a process gets varies: a loop of 3 million such
+    additions took 371 to 676 ms on the idle 2-core benchmark box within a minute, and
+    this one 98 to 245 ms within the hour. Runs whose figures differ by that much
+    measured a different machine, whatever else they measured.
     """
     best = math.inf
     for _ in range(tries):
