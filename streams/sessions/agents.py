@@ -85,10 +85,8 @@ def install(app: faust.App, worker: WorkerSettings, topics: TopicSettings, boots
         # Started: what exists now lives as long as the worker (see molt.heap).
         heap.settle()
         await runtime.topics.seat_replies.start()
+        # What the runtime and the sensor told the clock before now waits in its pipe.
         clock.start()
-        # Faust may have started a rebalance before the clock could hear of it.
-        clock.set_paused(app.rebalancing)
-        clock.set_partitions(runtime.ready_partitions())
         try:
             # Until the app stops, which cancels this task; a worker without its clock
             # would own partitions that never tick, so it stops and they move.
