@@ -24,8 +24,8 @@ from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient
 
-from molt.localkafka import LocalKafkaError, start_scratch_kafka
 from molt.bench.stats import loop_ms
+from molt.localkafka import LocalKafkaError, start_scratch_kafka
 from molt.processes import ProcessFailed
 from molt.settings import KafkaSettings, TopicSettings
 from molt.stack import Stack, Worker

@@ -41,7 +41,7 @@ class CommandWriter:
     async def __aexit__(self, *_: object) -> None:
         await self._producer.stop()
 
-    def command(self, session_id: str, body: CommandBody, engine_version: int = 1) -> SessionCommand:
+    def command(self, session_id: str, body: CommandBody, engine_version: int = ENGINE_VERSION) -> SessionCommand:
         """The session's next command, to send with ``send_command`` (once, or again as a retry)."""
         return self._commands.number(session_id, engine_version, body)
 
