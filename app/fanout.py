@@ -1,10 +1,13 @@
 """Frames and session events, fanned out from Kafka to the sockets of this edge.
 
-Each frame is turned into its WebSocket text once, whatever the number of sockets
-watching it (the worker already encoded the state as JSON). Every socket has an
-``Outbox``: frames beyond its capacity push the oldest frame out (a slow client skips
-frames rather than slowing anyone else down), control messages are never dropped.
-The latest frame of each session is kept so a late joiner sees the game at once.
+Each frame is turned into its WebSocket text, and framed for the wire, once, whatever
+the number of sockets watching it (the worker already encoded the state as JSON).
+Every socket has an ``Outbox``. A frame goes straight to the socket's transport when
+the socket has one (``app.ws.wire``), nothing queued and nothing half-sent; otherwise it
+is queued, and frames beyond the queue's capacity push the oldest frame out (a slow
+client skips frames rather than slowing anyone else down). Control messages are always
+queued and never dropped. The latest frame of each session is kept so a late joiner
+sees the game at once.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import json
 from collections import deque
 from dataclasses import dataclass
 
+from app.ws.wire import FrameWire, text_frame
 from schemas.codec import Codec
 
 FRAME_TEMPLATE = '{"t":"frame","tick":%d,"lastInputSeq":%d,"state":%s}'
@@ -30,7 +34,7 @@ class LatestFrame:
 class Outbox:
     """What one socket has still to send, oldest first."""
 
-    def __init__(self, *, close_on_end: bool, frame_capacity: int = 8) -> None:
+    def __init__(self, *, close_on_end: bool, frame_capacity: int = 8, wire: FrameWire | None = None) -> None:
         self._items: deque[tuple[bool, str | None]] = deque()
         self._frames = 0
         self._capacity = frame_capacity
@@ -39,13 +43,30 @@ class Outbox:
         # Spectators are done when the run ends; a player may still send the snapshot.
         self.close_on_end = close_on_end
         self.close_code: int | None = None
+        self.wire = wire
+        # True while the socket's sender is inside a send: the wire must wait for it.
+        self.sending = False
 
-    def push_frame(self, text: str) -> None:
+    def push_frame(self, text: str, framed: bytes | None = None) -> bool:
+        """Send a frame: on the wire (``framed``: its bytes there) when nothing is ahead of it, else queued.
+
+        Returns whether it went on the wire.
+        """
+        if (
+            framed is not None
+            and self.wire is not None
+            and not self._items
+            and not self.sending
+            and self.close_code is None
+            and self.wire.write(framed)
+        ):
+            return True
         if self._frames >= self._capacity:
             self._drop_oldest_frame()
         self._items.append((True, text))
         self._frames += 1
         self._ready.set()
+        return False
 
     def push(self, text: str) -> None:
         self._items.append((False, text))
@@ -93,7 +114,8 @@ class Fanout:
         self._counts: dict[str, tuple[int, int]] = {}
         self._ended: set[str] = set()
         self.frames_in = 0
-        self.messages_out = 0
+        self.frames_out = 0  # frames handed to sockets (on the wire or queued)
+        self.frames_on_wire = 0
 
     def join(self, session_id: str, outbox: Outbox) -> None:
         self._outboxes.setdefault(session_id, set()).add(outbox)
@@ -133,9 +155,12 @@ class Fanout:
             watchers = self._outboxes.get(session_id)
             if watchers:
                 text = FRAME_TEMPLATE % (latest.tick, latest.last_input_seq, latest.state_json)
+                framed = text_frame(text.encode())
+                on_wire = 0
                 for outbox in watchers:
-                    outbox.push_frame(text)
-                self.messages_out += len(watchers)
+                    on_wire += outbox.push_frame(text, framed)
+                self.frames_out += len(watchers)
+                self.frames_on_wire += on_wire
 
     def on_session_view(self, session_id: str, view: dict) -> None:
         """A sessions-view update: tell the watchers when the run ended."""

@@ -44,6 +44,7 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
         # Kafka clients bind to the running loop, so they are made here, not above.
         bus = EdgeBus(kafka.bootstrap_servers, edge.app_id, edge.edge_id, topics.partitions)
         fanout = Fanout(bus.codec)
+        metrics.watch_fanout(fanout)
         bus.sessions.subscribe(fanout.on_session_view)
         bus.spectators.subscribe(fanout.on_spectators)
         frames = TopicFollower(kafka.bootstrap_servers, SESSION_FRAMES.name, topics.partitions, fanout.on_frames)

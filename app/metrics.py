@@ -6,7 +6,13 @@ process without colliding metric names.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
+
+from app.fanout import Fanout
 
 
 class EdgeMetrics:
@@ -29,3 +35,24 @@ class EdgeMetrics:
             "1 when every view the edge serves has caught up with its changelog",
             registry=self.registry,
         )
+
+    def watch_fanout(self, fanout: Fanout) -> None:
+        self.registry.register(_FanoutCollector(fanout))
+
+
+class _FanoutCollector(Collector):
+    """The fan-out's own counters, read when scraped (the hot path only adds to ints)."""
+
+    def __init__(self, fanout: Fanout) -> None:
+        self._fanout = fanout
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        frames = CounterMetricFamily(
+            "molt_edge_frames_sent",
+            "Frames handed to sockets: written straight to the transport (wire) or queued for the socket's sender",
+            labels=["path"],
+        )
+        on_wire = self._fanout.frames_on_wire
+        frames.add_metric(["wire"], on_wire)
+        frames.add_metric(["queued"], self._fanout.frames_out - on_wire)
+        yield frames

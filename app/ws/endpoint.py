@@ -22,6 +22,7 @@ from app.ratelimit import RateLimiter
 from app.tokens import Claims, TokenError
 from app.ws import messages as m
 from app.fanout import Outbox
+from app.ws.wire import WIRE_EXTENSION
 from schemas.records import (
     InputReceived,
     PlayerConnected,
@@ -77,7 +78,7 @@ class SocketSession:
         self.fanout = state.fanout
         self.registry = state.sockets
         self.connection_id = "con_" + secrets.token_hex(8)
-        self.outbox = Outbox(close_on_end=role == "spectate")
+        self.outbox = Outbox(close_on_end=role == "spectate", wire=ws.scope.get("extensions", {}).get(WIRE_EXTENSION))
         self.bad_messages = 0
         self.limiter = RateLimiter(INPUT_BURST, INPUT_PER_S, max_keys=1)
         self.engine_version = ENGINES[slug].engine_version if slug in ENGINES else 0
@@ -121,7 +122,11 @@ class SocketSession:
     async def pump(self) -> None:
         """Send the outbox until it closes or the socket goes away."""
         while (text := await self.outbox.next()) is not None:
-            await self.ws.send_text(text)
+            self.outbox.sending = True
+            try:
+                await self.ws.send_text(text)
+            finally:
+                self.outbox.sending = False
 
     def complain(self, code: str, message: str, close: int = m.CLOSE_POLICY) -> int | None:
         """Answer a bad message; returns ``close`` once the socket has had enough, else None."""

@@ -18,6 +18,7 @@ def run(_: argparse.Namespace) -> int:
     import uvicorn
 
     from app.main import create_app
+    from app.ws.wire_protocol import WireWebSocketProtocol
 
     kafka, edge, topics = KafkaSettings(), EdgeSettings(), TopicSettings()
     asyncio.run(ensure_topics(kafka.bootstrap_servers, topics, edge.app_id))
@@ -27,5 +28,6 @@ def run(_: argparse.Namespace) -> int:
         port=edge.port,
         log_level="warning",
         timeout_keep_alive=edge.keep_alive_s,
+        ws=WireWebSocketProtocol,
     )
     return 0

@@ -55,6 +55,13 @@ async def a_new_socket_resumes_the_run(client: MoltClient, slug: str, session_id
                 break
 
 
+def frames_sent(edge_url: str, path: str) -> float:
+    """The edge's count of frames handed to sockets by ``path`` (wire or queued), from /metrics."""
+    metrics = httpx.get(f"{edge_url}/metrics", timeout=10).text
+    line = next(line for line in metrics.splitlines() if line.startswith(f'molt_edge_frames_sent_total{{path="{path}"}}'))
+    return float(line.rsplit(" ", 1)[1])
+
+
 async def public_token(edge_url: str, slug: str, session_id: str, **body: str) -> httpx.Response:
     async with httpx.AsyncClient(base_url=edge_url, timeout=30) as http:
         return await http.post(f"/api/games/{slug}/sessions/{session_id}/spectate-token-public", json=body or None)
@@ -120,6 +127,8 @@ async def test_public_spectator_gets_state_at_once_then_frames_and_counts(edge) 
                 await ws.send(json.dumps({"t": "input", "seq": 1, "action": "flap"}))
                 assert (await until(ws, "error"))["code"] == "BAD_MESSAGE"
                 assert (await until(ws, "frame"))["tick"] > second["tick"]
+                # Under the edge's own server, frames skip the socket's sender (app.ws.wire).
+                assert frames_sent(edge.url, "wire") > 0
             # Re-requesting with the same viewer id keeps the same seat.
             again = await public_token(edge.url, "flappy-bots", sid, viewerId=body["viewerId"])
             assert again.status_code == 200 and again.json()["spectatorsCurrent"] == 1
