@@ -1,9 +1,10 @@
 """Many spectator sockets in a separate OS process, timing every frame they receive.
 
 A benchmark of fan-out needs receivers that are not its bottleneck, so they live in
-their own processes (``ReceiverPool``, one child per process), each holding many plain
-``websockets`` asyncio client sockets on uvloop, and they do the least a viewer must: a
-frame is recognised by its prefix and only its tick number is read, never the JSON.
+their own processes (``ReceiverPool``, one child per process), each holding many
+sockets of the minimal client ``molt.bench.wsclient`` on uvloop, and they do the least a
+viewer must: a frame is recognised by its prefix and only its tick number is read,
+never the JSON.
 
 A child obeys commands sent over its pipe, one answer each:
 
@@ -29,12 +30,12 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 
 import uvloop
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
 
 from app.fanout import FRAME_TEMPLATE
+from molt.bench.wsclient import WsReader, open_reader
 
-FRAME_PREFIX = FRAME_TEMPLATE[: FRAME_TEMPLATE.index("%d")]
+FRAME_PREFIX = FRAME_TEMPLATE[: FRAME_TEMPLATE.index("%d")].encode()
+WELCOME_PREFIX = b'{"t":"welcome"'
 # Sockets opening at once per child: enough to connect thousands in seconds, few
 # enough that the server's accept queue never overflows.
 CONNECTING = 50
@@ -171,34 +172,36 @@ class _Child:
         """One socket: open it, then note its frames until it closes."""
         try:
             async with gate:
-                ws = await connect(target.url, compression=None, open_timeout=OPEN_TIMEOUT_S)
+                ws = await open_reader(target.url, OPEN_TIMEOUT_S)
                 if target.token is not None:
-                    await ws.send(json.dumps({"t": "auth", "token": target.token}))
-                    first = await asyncio.wait_for(ws.recv(), OPEN_TIMEOUT_S)
-                    if not first.startswith('{"t":"welcome"'):
-                        await ws.close()
-                        raise ConnectionError(f"refused: {first[:200]}")
+                    ws.send_text(json.dumps({"t": "auth", "token": target.token}))
+                    first = await asyncio.wait_for(ws.first_text, OPEN_TIMEOUT_S)
+                    if not first.startswith(WELCOME_PREFIX):
+                        ws.close()
+                        raise ConnectionError(f"refused: {first[:200]!r}")
         except Exception as exc:  # noqa: BLE001 - reported to the parent as a failed socket
             ready.set_result(f"{type(exc).__name__}: {exc}")
             return
         ready.set_result(None)
         await self.follow(ws, target.stream << TICK_BITS, times)
 
-    async def follow(self, ws: ClientConnection, stream_key: int, times: list[float]) -> None:
+    async def follow(self, ws: WsReader, stream_key: int, times: list[float]) -> None:
         skip = len(FRAME_PREFIX)
+
+        def on_text(payload: bytes) -> None:
+            if self.recording and payload.startswith(FRAME_PREFIX):
+                now = time.time()
+                received = self.received
+                received.keys.append(stream_key | int(payload[skip : payload.index(b",", skip)]))
+                received.times.append(now)
+                received.frame_bytes += len(payload)
+                times.append(now)
+
+        ws.follow(on_text)
         try:
-            async for text in ws:
-                if self.recording and text.startswith(FRAME_PREFIX):
-                    now = time.time()
-                    received = self.received
-                    received.keys.append(stream_key | int(text[skip : text.index(",", skip)]))
-                    received.times.append(now)
-                    received.frame_bytes += len(text)
-                    times.append(now)
-        except ConnectionClosed:
-            pass  # the server ended the socket: it simply stops counting
+            await ws.closed  # the server ended the socket: it simply stops counting
         finally:
-            await ws.close()
+            ws.close()
 
     def report(self, t0: float, t1: float) -> Received:
         self.recording = False

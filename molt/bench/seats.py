@@ -4,16 +4,20 @@ A public spectate-token request is answered once the session's owning worker dec
 the seat (edge → session.commands → worker → seat replies → edge), so its latency, timed
 by the client from request to response, is the seat round trip plus one HTTP exchange
 on the same machine. ``concurrency`` requests are in flight at a time (1: one after
-another, nothing queued ahead of any of them). Every request is for a new anonymous
-viewer, so each takes a seat of its own.
+another, nothing queued ahead of any of them), each on a keep-alive connection of its
+own opened before timing starts, through the minimal client ``molt.bench.http1`` (an
+httpx request costs more than the edge's whole HTTP exchange). Every request is for a
+new anonymous viewer, so each takes a seat of its own. ``http_floor`` times a request
+that needs no Kafka (GET /healthz) the same way: the HTTP part of the figure.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
-import httpx
+from molt.bench.http1 import Http1Connection
 
 
 class SeatRefused(Exception):
@@ -21,20 +25,46 @@ class SeatRefused(Exception):
 
 
 async def spectate_tokens(
-    http: httpx.AsyncClient, game: str, session_id: str, count: int, concurrency: int
+    edge_url: str, game: str, session_id: str, count: int, concurrency: int
 ) -> tuple[list[dict], list[float]]:
     """``count`` granted tokens (response bodies) and each request's latency in ms."""
-    gate = asyncio.Semaphore(concurrency)
-    url = f"/api/games/{game}/sessions/{session_id}/spectate-token-public"
+    path = f"/api/games/{game}/sessions/{session_id}/spectate-token-public"
+    tokens: list[dict] = []
+    latencies: list[float] = []
+    remaining = count
 
-    async def one() -> tuple[dict, float]:
-        async with gate:
+    async def one_connection(connection: Http1Connection) -> None:
+        nonlocal remaining
+        while remaining > 0:
+            remaining -= 1
             began = time.perf_counter()
-            response = await http.post(url)
+            status, body = await connection.request("POST", path)
             elapsed_ms = (time.perf_counter() - began) * 1000
-        if response.status_code != 200:
-            raise SeatRefused(f"spectate token for {session_id}: {response.status_code} {response.text[:300]}")
-        return response.json(), elapsed_ms
+            if status != 200:
+                raise SeatRefused(f"spectate token for {session_id}: {status} {body[:300]!r}")
+            tokens.append(json.loads(body))
+            latencies.append(elapsed_ms)
 
-    answers = await asyncio.gather(*(one() for _ in range(count)))
-    return [body for body, _ in answers], [ms for _, ms in answers]
+    connections = [await Http1Connection.open(edge_url) for _ in range(min(count, concurrency))]
+    try:
+        await asyncio.gather(*(one_connection(connection) for connection in connections))
+    finally:
+        for connection in connections:
+            await connection.close()
+    return tokens, latencies
+
+
+async def http_floor(edge_url: str, count: int) -> list[float]:
+    """``count`` GET /healthz round trips to the edge, one after another, in ms."""
+    connection = await Http1Connection.open(edge_url)
+    try:
+        samples = []
+        for _ in range(count):
+            began = time.perf_counter()
+            status, body = await connection.request("GET", "/healthz")
+            samples.append((time.perf_counter() - began) * 1000)
+            if status != 200:
+                raise SeatRefused(f"GET /healthz: {status} {body[:300]!r}")
+        return samples
+    finally:
+        await connection.close()
