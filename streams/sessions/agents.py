@@ -49,7 +49,7 @@ def install(app: faust.App, worker: WorkerSettings, topics: TopicSettings, boots
         app,
         RuntimeTopics(
             commands=topic(SESSION_COMMANDS.name),
-            frames=topic(SESSION_FRAMES.name),
+            frames=DirectTopic(bootstrap, SESSION_FRAMES.name),
             results=topic(SESSION_RESULTS.name),
             seat_replies=DirectTopic(bootstrap, SEAT_REPLIES.name),
             triggers=topic(SNAPSHOT_TRIGGERS.name),
@@ -85,6 +85,7 @@ def install(app: faust.App, worker: WorkerSettings, topics: TopicSettings, boots
         # Started: what exists now lives as long as the worker (see molt.heap).
         heap.settle()
         await runtime.topics.seat_replies.start()
+        await runtime.topics.frames.start()
         # What the runtime and the sensor told the clock before now waits in its pipe.
         clock.start()
         try:
@@ -94,6 +95,7 @@ def install(app: faust.App, worker: WorkerSettings, topics: TopicSettings, boots
             await app.crash(RuntimeError(f"the clock process ended (exit code {code})"))
         finally:
             clock.stop()
+            await runtime.topics.frames.stop()
             await runtime.topics.seat_replies.stop()
 
     @app.on_partitions_revoked.connect

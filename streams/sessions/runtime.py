@@ -61,7 +61,7 @@ POLL_MS = 100
 @dataclass
 class RuntimeTopics:
     commands: faust.TopicT
-    frames: faust.TopicT
+    frames: faust.TopicT | DirectTopic
     results: faust.TopicT
     seat_replies: faust.TopicT | DirectTopic
     triggers: faust.TopicT
