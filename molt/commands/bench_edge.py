@@ -11,7 +11,8 @@ names a cluster); each figure is measured beside its baseline in the same run:
    for new viewers of one session: request → granted token (``molt.bench.seats``), beside
    the same number of GET /healthz round trips (``http_floor_ms``: the HTTP part of it).
    The tokens of the fan-out's spectators below are asked ``--seat-concurrency`` at a
-   time, which gives the same figure under moderate concurrency.
+   time, which gives the same figure under moderate concurrency (and while the edge
+   fans frames out to the spectators already seated).
 3. fan-out: for each N of ``--spectators`` (ascending; spectators carry over), N spectate
    sockets spread over ``--watched`` sessions receive frames from the edge for
    ``--seconds`` after ``--warmup``; then the same N plain sockets receive frames of the
@@ -19,16 +20,19 @@ names a cluster); each figure is measured beside its baseline in the same run:
    (``molt.bench.broadcast``). The frames of the sessions watched are fed to the edge at
    the tick rate by ``molt.bench.frames`` in the worker's stead: a bot's run may end at
    any time (and does within seconds on a loaded machine), and the figure is the edge's
-   alone. The receivers are ``websockets`` clients in ``--client-procs`` processes of
-   their own (``molt.bench.receivers``), whose CPU is reported so a reader sees who
+   alone. The receivers are minimal WebSocket clients in ``--client-procs`` processes
+   of their own (``molt.bench.receivers``), whose CPU is reported so a reader sees who
    limited. Figures and the bounds for "held" are in ``molt.bench.delivery``;
    ``fanout_ratio`` compares the edge and the bare server at the largest N both reached. When
    a worker is too loaded to decide seats in time, or the edge to open sockets, the
    ladder stops at the N it could not reach, and the JSON says so in
    ``fanout_stopped_early``.
 
-They run in the order 2, 3, 1: a worker that cannot keep up with the sessions of 1
-falls behind on the whole log, and every seat decision after that would wait for it.
+They run in the order 3, 2, 1. Seating the fan-out's spectators warms the broker, the
+worker and the edge up: on a broker just started, sequential seat decisions took about
+twice as long for the first ten seconds (p50 18 ms, then 9 ms once warm). Input → frame
+and its Kafka floor come last: a worker that cannot keep up with the sessions of 1 falls
+behind on the whole log, and every seat decision after that would wait for it.
 ``--quick`` shrinks every size not given explicitly, for a smoke test.
 """
 
@@ -144,13 +148,17 @@ class _Pids:
 
 async def _measure(args: argparse.Namespace, bootstrap: str, edge_url: str, pids: _Pids) -> dict:
     tick_rate = WorkerSettings().tick_rate
-    print(f"timing {args.roundtrips} Kafka round trips…", flush=True)
-    floor = percentiles(await roundtrip_ms(bootstrap, args.roundtrips))
     async with await MoltClient.register(edge_url, "bench-edge") as client:
         # Sessions no player joins: they wait, never end, and grant seats like live ones.
         seat_session = await open_session(client, WATCHED_GAME, spectators_max=args.seat_requests)
         per_session = math.ceil(args.spectators[-1] / args.watched)
         watched = [await open_session(client, WATCHED_GAME, spectators_max=per_session) for _ in range(args.watched)]
+        async with FrameFeed(bootstrap, watched, tick_rate):
+            edge_steps, concurrent, stopped = await _fanout_edge(args, edge_url, watched, tick_rate, pids.edge)
+        if not edge_steps:
+            raise ProcessFailed(f"no spectators could be seated: {stopped}")
+        measured = [step.delivery.spectators for step in edge_steps]
+        bare_steps = await _fanout_bare(args, tick_rate, measured, edge_steps[-1].mean_frame_bytes)
         print(f"timing {args.seat_requests} seat decisions, one at a time…", flush=True)
         http = percentiles(await http_floor(edge_url, args.seat_requests))
         _, sequential = await spectate_tokens(edge_url, WATCHED_GAME, seat_session, args.seat_requests, 1)
@@ -158,14 +166,10 @@ async def _measure(args: argparse.Namespace, bootstrap: str, edge_url: str, pids
             f"seat decisions ms p50/p99: {_pair(percentiles(sequential))} (HTTP floor, GET /healthz: {_pair(http)})",
             flush=True,
         )
-        async with FrameFeed(bootstrap, watched, tick_rate):
-            edge_steps, concurrent, stopped = await _fanout_edge(args, edge_url, watched, tick_rate, pids.edge)
-        if not edge_steps:
-            raise ProcessFailed(f"no spectators could be seated: {stopped}")
-        measured = [step.delivery.spectators for step in edge_steps]
-        bare_steps = await _fanout_bare(args, tick_rate, measured, edge_steps[-1].mean_frame_bytes)
         # Last: a worker that cannot keep up with the sessions falls behind on the whole
         # log, and every seat decision after would wait for it.
+        print(f"timing {args.roundtrips} Kafka round trips…", flush=True)
+        floor = percentiles(await roundtrip_ms(bootstrap, args.roundtrips))
         inputs = await _input_to_frame(args, client, pids)
         print(
             f"input → frame ms p50/p99: {_pair(inputs['latency_ms'])} "
