@@ -17,6 +17,15 @@ import asyncio
 from aiokafka import AIOKafkaProducer
 
 
+# aiokafka's send waits while a partition's pending batch is full, until the sender
+# takes it, which is not before the request in flight is answered. One FrameBatch of
+# 250 sessions on 8 partitions (about 19 KB) fills a default batch (16 KiB) by itself,
+# and the runtime publishes its partitions one after another, so one such wait holds
+# every partition. Batches up to this size take a whole tick's records while a request
+# is in flight (the broker accepts 1 MB).
+MAX_BATCH_BYTES = 512 * 1024
+
+
 class DirectTopic:
     def __init__(self, bootstrap: str, name: str) -> None:
         self.bootstrap = bootstrap
@@ -28,7 +37,9 @@ class DirectTopic:
         return self.name
 
     async def start(self) -> None:
-        self._producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all", linger_ms=0)
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap, acks="all", linger_ms=0, max_batch_size=MAX_BATCH_BYTES
+        )
         await self._producer.start()
         self._started.set()
 

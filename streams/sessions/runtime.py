@@ -2,22 +2,23 @@
 
 One ``SessionRuntime`` per worker process. Faust decides which partitions a worker owns
 (its consumer group, on the ``<app>-table-turns`` topic, co-partitioned with the
-session topics and the tables); for each owned partition the runtime reads
-session.commands itself, in batches, with a plain consumer. Why not a Faust agent on
+session topics and the tables); the runtime reads session.commands itself, in
+batches, with plain consumers. Why not a Faust agent on
 session.commands: Faust hands an agent one record at a time at about 175 µs of CPU
 each, which caps a worker at roughly 2,000 records a second, while ``getmany`` reads
 the same log at about 95,000 (measured side by side, see the README). A thousand live
 sessions send about 4,000 inputs a second.
 
-For each owned partition, one task:
+For each owned partition:
 
-- Recovery: the fold starts from the partition's last checkpoint (tables
+- Recovery, by a task with a consumer of its own: the fold starts from the partition's last checkpoint (tables
   ``partition_checkpoints`` and ``session_state``) and re-folds the log from there to
   the end offset seen at assignment. Frames are not re-sent; results and seat
   decisions are (at-least-once, keyed by sessionId / requestId); a run whose result
   the table already records is not.
-- Then the same consumer goes on reading: every batch is folded record by record
-  (records at or below ``applied_offset`` are skipped), then published: one
+- Then one consumer reads every recovered partition (``reader``), from each one's
+  ``applied_offset`` + 1: every batch is folded record by record, partition by
+  partition (records at or below ``applied_offset`` are skipped), then published: one
   FrameBatch per Tick, results, seat decisions, and SnapshotTriggered records
   forwarded to session.snapshot-triggers for the rewards pipeline.
 - Table writes (views, session states, checkpoints) are queued per partition. Faust
@@ -28,7 +29,7 @@ For each owned partition, one task:
 - Checkpoints: every ``checkpoint_ticks`` ticks (partitions take turns), every active
   session's state and its view (the live list's tick and score), then the marker.
 
-Ticks come from the ``Ticker`` thread (``ticker.py``); the runtime tells it which
+Ticks come from the clock process (``clock.py``); the runtime tells it which
 partitions are recovered through ``on_ready_changed``.
 """
 
@@ -49,13 +50,11 @@ from streams.sessions.checkpoint import state_from_datum, state_to_datum
 from streams.sessions.direct import DirectTopic
 from streams.sessions.fold import Effects, result_datum, spectators_datum, view_datum
 from streams.sessions.model import SessionState
+from streams.sessions import reader
 from streams.sessions.partition import PartitionFold
+from streams.sessions.reader import MAX_BATCH
 
 log = logging.getLogger(__name__)
-
-# Records per getmany: enough for a tick's worth of inputs of many sessions.
-MAX_BATCH = 2000
-POLL_MS = 100
 
 
 @dataclass
@@ -120,6 +119,9 @@ class SessionRuntime:
         self.on_ready_changed = on_ready_changed
         # False until the first assignment arrived: before it, "owns nothing" means nothing.
         self.assigned_once = False
+        # One consumer reads every recovered partition (see streams.sessions.reader).
+        self._reader = reader.CommandReader(bootstrap, topics.commands.get_topic_name())
+        self._reading: asyncio.Task | None = None
 
     # -- ownership ---------------------------------------------------------------
 
@@ -129,11 +131,14 @@ class SessionRuntime:
                 entry = self.owned.pop(tp.partition, None)
                 if entry is not None and entry.task is not None:
                     entry.task.cancel()
+        self._reader.assign(self._positions())
         self.on_ready_changed(self.ready_partitions())
 
     def on_assignment_ready(self) -> None:
         """Faust restored the tables of the new assignment: run the owned partitions."""
         self.assigned_once = True
+        if self._reading is None:
+            self._reading = asyncio.create_task(self._read(), name="read-commands")
         name = self.topics.turns.get_topic_name()
         for tp in self.app.consumer.assignment():
             if tp.topic == name and tp.partition not in self.owned:
@@ -147,29 +152,50 @@ class SessionRuntime:
     # -- the partition's task -------------------------------------------------------
 
     async def _own(self, entry: Owned) -> None:
+        """Recover the partition on a consumer of its own, then hand it to the shared reader."""
         tp = TopicPartition(self.topics.commands.get_topic_name(), entry.partition)
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.bootstrap, enable_auto_commit=False, fetch_max_wait_ms=POLL_MS
-        )
+        consumer = reader.consumer(self.bootstrap)
         await consumer.start()
         try:
             consumer.assign([tp])
-            fold = await self._recover(entry, consumer, tp)
-            while True:
-                batch = (await consumer.getmany(tp, timeout_ms=POLL_MS, max_records=MAX_BATCH)).get(tp, [])
-                outbox = Outbox()
-                for record in batch:
-                    self.fold_record(entry, fold, record.value, record.offset, outbox, live=True)
-                await self.publish(entry, outbox)
+            await self._recover(entry, consumer, tp)
         except asyncio.CancelledError:
             raise
         except Exception:
-            # A partition that stops folding must not go unnoticed: the worker stops, and
-            # the group gives the partition to another worker.
-            log.exception("partition %d failed; stopping the worker", entry.partition)
-            await self.app.crash(RuntimeError(f"partition {entry.partition} failed"))
+            await self._fail(f"partition {entry.partition} failed to recover")
         finally:
             await consumer.stop()
+        self._reader.assign(self._positions())
+
+    async def _read(self) -> None:
+        """Fold and publish what the shared reader brings, partition by partition."""
+        await self._reader.start()
+        try:
+            while True:
+                for partition, records in (await self._reader.read()).items():
+                    entry = self.owned.get(partition)
+                    if entry is None or entry.fold is None:
+                        continue  # revoked since it was fetched
+                    outbox = Outbox()
+                    for record in records:
+                        self.fold_record(entry, entry.fold, record.value, record.offset, outbox, live=True)
+                    await self.publish(entry, outbox)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            await self._fail("reading session.commands failed")
+        finally:
+            await self._reader.stop()
+
+    def _positions(self) -> dict[int, int]:
+        """Where the shared reader goes on in each recovered partition: after its last folded record."""
+        return {p: entry.fold.applied_offset + 1 for p, entry in self.owned.items() if entry.fold is not None}
+
+    async def _fail(self, what: str) -> None:
+        # A partition that stops folding must not go unnoticed: the worker stops, and
+        # the group gives its partitions to another worker.
+        log.exception("%s; stopping the worker", what)
+        await self.app.crash(RuntimeError(what))
 
     async def _recover(self, entry: Owned, consumer: AIOKafkaConsumer, tp: TopicPartition) -> PartitionFold:
         started = time.monotonic()
