@@ -68,4 +68,3 @@ class FrameWire:
             return False
         transport.write(frame)
         return True
-

@@ -37,9 +37,7 @@ async def spectate_tokens(
         nonlocal remaining
         while remaining > 0:
             remaining -= 1
-            began = time.perf_counter()
-            status, body = await connection.request("POST", path)
-            elapsed_ms = (time.perf_counter() - began) * 1000
+            status, body, elapsed_ms = await _timed(connection, "POST", path)
             if status != 200:
                 raise SeatRefused(f"spectate token for {session_id}: {status} {body[:300]!r}")
             tokens.append(json.loads(body))
@@ -60,11 +58,17 @@ async def http_floor(edge_url: str, count: int) -> list[float]:
     try:
         samples = []
         for _ in range(count):
-            began = time.perf_counter()
-            status, body = await connection.request("GET", "/healthz")
-            samples.append((time.perf_counter() - began) * 1000)
+            status, body, elapsed_ms = await _timed(connection, "GET", "/healthz")
+            samples.append(elapsed_ms)
             if status != 200:
                 raise SeatRefused(f"GET /healthz: {status} {body[:300]!r}")
         return samples
     finally:
         await connection.close()
+
+
+async def _timed(connection: Http1Connection, method: str, path: str) -> tuple[int, bytes, float]:
+    """One request: (status, body, latency in ms from sending it to the whole response)."""
+    began = time.perf_counter()
+    status, body = await connection.request(method, path)
+    return status, body, (time.perf_counter() - began) * 1000

@@ -1,10 +1,11 @@
 """Appending commands to session.commands as an edge does, for benchmarks and tests.
 
 A ``CommandWriter`` has its own producer id and numbers each session's commands 1, 2,
-… so the fold can tell a retry from a new command (in order, ``molt.appender``). ``send`` waits for Kafka's
-acknowledgement; ``enqueue`` does not, so one process can feed a thousand sessions:
-at most ``max_in_flight`` enqueued commands are unacknowledged at a time, and a failed
-one is raised by the next ``enqueue`` or ``flush``, never lost silently.
+… so the fold can tell a retry from a new command; the numbers reach the log in order
+(``molt.appender``). ``send`` waits for Kafka's acknowledgement; ``enqueue`` does not,
+so one process can feed a thousand sessions: at most ``max_in_flight`` enqueued
+commands are unacknowledged at a time, and a failed one is raised by the next
+``enqueue`` or ``flush``, never lost silently.
 """
 
 from __future__ import annotations

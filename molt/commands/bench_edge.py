@@ -160,10 +160,10 @@ async def _measure(args: argparse.Namespace, bootstrap: str, edge_url: str, pids
         measured = [step.delivery.spectators for step in edge_steps]
         bare_steps = await _fanout_bare(args, tick_rate, measured, edge_steps[-1].mean_frame_bytes)
         print(f"timing {args.seat_requests} seat decisions, one at a time…", flush=True)
-        http = percentiles(await http_floor(edge_url, args.seat_requests))
+        http_ms = percentiles(await http_floor(edge_url, args.seat_requests))
         _, sequential = await spectate_tokens(edge_url, WATCHED_GAME, seat_session, args.seat_requests, 1)
         print(
-            f"seat decisions ms p50/p99: {_pair(percentiles(sequential))} (HTTP floor, GET /healthz: {_pair(http)})",
+            f"seat decisions ms p50/p99: {_pair(percentiles(sequential))} (HTTP floor, GET /healthz: {_pair(http_ms)})",
             flush=True,
         )
         # Last: a worker that cannot keep up with the sessions falls behind on the whole
@@ -178,7 +178,7 @@ async def _measure(args: argparse.Namespace, bootstrap: str, edge_url: str, pids
         )
     return {
         **_report(args, tick_rate, floor, inputs, sequential, concurrent, edge_steps, bare_steps),
-        "http_floor_ms": http,
+        "http_floor_ms": http_ms,
         "fanout_stopped_early": stopped,
     }
 

@@ -46,13 +46,12 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from schemas.codec import Codec, CodecError
 from schemas.records import SessionCommand, SnapshotTriggered, Tick, decode_command
+from streams.sessions import reader
 from streams.sessions.checkpoint import state_from_datum, state_to_datum
 from streams.sessions.direct import DirectTopic
 from streams.sessions.fold import Effects, result_datum, spectators_datum, view_datum
 from streams.sessions.model import SessionState
-from streams.sessions import reader
 from streams.sessions.partition import PartitionFold
-from streams.sessions.reader import MAX_BATCH
 
 log = logging.getLogger(__name__)
 
@@ -204,7 +203,7 @@ class SessionRuntime:
         consumer.seek(tp, fold.applied_offset + 1)
         outbox = Outbox()
         while await consumer.position(tp) < end:
-            batch = (await consumer.getmany(tp, timeout_ms=1000, max_records=MAX_BATCH)).get(tp, [])
+            batch = (await consumer.getmany(tp, timeout_ms=1000, max_records=reader.MAX_BATCH)).get(tp, [])
             for record in batch:
                 # What lies beyond the end seen at assignment is the present: its frames go out.
                 self.fold_record(entry, fold, record.value, record.offset, outbox, live=record.offset >= end)
