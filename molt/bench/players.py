@@ -1,17 +1,18 @@
 """Bots playing live sessions through the SDK (``molt.sdk``), timing input → frame.
 
 Each ``Player`` plays runs back to back on an edge with its game's reference policy,
-exactly as ``molt bots`` does: a frame in, maybe an input out. While ``InputTiming``
-is on, every input sent is timed: from just before the SDK sends it to the arrival of
-the first frame whose ``lastInputSeq`` covers it (whenever that comes), measured where
-the bot sees it; an input whose run ends first is not timed. ``live`` is set once the player's first run is.
+exactly as ``molt bots`` does: a frame in, maybe an input out, once the last input took
+effect. While ``InputTiming`` is on, every input sent is timed: from just before the
+SDK sends it to the arrival of the first frame whose ``lastInputSeq`` covers it
+(whenever that comes), measured where the bot sees it; an input whose run ends first is
+not timed. ``live`` is set once the player's first run is.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +38,7 @@ class Player:
         self.timing = timing
         self.live = asyncio.Event()
         self.runs_ended = 0
+        self.end_reasons: Counter[str] = Counter()
         self.timed_pending = 0  # inputs sent while timing was on that no frame covers yet
 
     async def play_forever(self) -> None:
@@ -59,13 +61,18 @@ class Player:
                         if timed:
                             self.timed_pending -= 1
                             self.timing.samples_ms.append((arrived - at) * 1000)
+                    if not socket.ready_for_input():
+                        continue  # as ``MoltClient.play_with`` does: the last input is on its way
                     action = policy(message["state"])
                     if action is not None:
                         at = time.perf_counter()
                         sent.append((await socket.send(action), at, self.timing.on))
                         self.timed_pending += self.timing.on
                         self.timing.sent += self.timing.on
+                result = socket.result
             self.runs_ended += 1
+            if result is not None:
+                self.end_reasons[result["endReason"]] += 1
 
 
 async def wait_live(players: list[Player], timeout_s: float) -> int:

@@ -21,9 +21,7 @@ Wall times (``time.time``) from different children are comparable: one machine, 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import multiprocessing
 import time
 from array import array
 from dataclasses import dataclass, field
@@ -32,6 +30,7 @@ from multiprocessing.connection import Connection
 import uvloop
 
 from app.fanout import FRAME_TEMPLATE
+from molt.bench.childpool import ChildPool
 from molt.bench.wsclient import WsReader, open_reader
 
 FRAME_PREFIX = FRAME_TEMPLATE[: FRAME_TEMPLATE.index("%d")].encode()
@@ -64,63 +63,31 @@ def key_stream(key: int) -> int:
     return key >> TICK_BITS
 
 
-class ReceiverPool:
+class ReceiverPool(ChildPool):
     """``processes`` receiver children; targets are dealt out to them in turn."""
 
     def __init__(self, processes: int) -> None:
-        context = multiprocessing.get_context("spawn")  # no copy of the parent's event loop
-        self._pipes: list[Connection] = []
-        self.children: list[multiprocessing.process.BaseProcess] = []
-        for n in range(processes):
-            ours, theirs = context.Pipe()
-            child = context.Process(target=_child_main, args=(theirs,), name=f"molt-bench-receiver-{n}", daemon=True)
-            child.start()
-            theirs.close()
-            self._pipes.append(ours)
-            self.children.append(child)
+        super().__init__(processes, _child_main, "molt-bench-receiver")
         self._next = 0
-
-    @property
-    def pids(self) -> list[int]:
-        return [child.pid for child in self.children if child.pid is not None]
 
     async def connect(self, targets: list[Target]) -> tuple[int, list[str]]:
         """Open ``targets``; returns how many opened and the first errors."""
-        shares: list[list[Target]] = [[] for _ in self._pipes]
+        shares: list[list[Target]] = [[] for _ in self.pipes]
         for target in targets:
             shares[self._next % len(shares)].append(target)
             self._next += 1
-        answers = await self._ask_all([("connect", share) for share in shares])
+        answers = await self.ask_all([("connect", share) for share in shares])
         return sum(opened for opened, _ in answers), [error for _, errors in answers for error in errors][:5]
 
     async def record(self) -> None:
-        await self._ask_all([("record",)] * len(self._pipes))
+        await self.ask_each(("record",))
 
     async def report(self, t0: float, t1: float) -> list[Received]:
-        return await self._ask_all([("report", t0, t1)] * len(self._pipes))
+        return await self.ask_each(("report", t0, t1))
 
     async def close_sockets(self) -> None:
-        await self._ask_all([("close",)] * len(self._pipes))
+        await self.ask_each(("close",))
         self._next = 0
-
-    async def aclose(self) -> None:
-        for pipe, child in zip(self._pipes, self.children, strict=True):
-            with contextlib.suppress(OSError):
-                pipe.send(("exit",))
-            await asyncio.to_thread(child.join, 10)
-            if child.is_alive():
-                child.kill()
-                await asyncio.to_thread(child.join)
-            pipe.close()
-
-    async def _ask_all(self, commands: list[tuple]) -> list:
-        for pipe, command in zip(self._pipes, commands, strict=True):
-            pipe.send(command)
-        answers = await asyncio.gather(*(asyncio.to_thread(pipe.recv) for pipe in self._pipes))
-        for answer in answers:
-            if isinstance(answer, BaseException):
-                raise answer
-        return answers
 
 
 def _child_main(pipe: Connection) -> None:

@@ -5,8 +5,10 @@ names a cluster); each figure is measured beside its baseline in the same run:
 
 1. input → frame: ``--sessions`` live sessions played at 30 Hz by reference bots through
    the SDK, each timing every input from send to the first frame whose ``lastInputSeq``
-   covers it (``molt.bench.players``); beside it, the raw aiokafka produce → consume round
-   trip on the same broker (``molt.bench.roundtrip``), the floor under any Kafka path.
+   covers it (``molt.bench.players``). The players are spread over ``--player-procs``
+   processes (``molt.bench.playerpool``), as a fleet of bots is over machines. Beside it,
+   the raw aiokafka produce → consume round trip on the same broker
+   (``molt.bench.roundtrip``), the floor under any Kafka path.
 2. seat decisions: ``--seat-requests`` public spectate-token requests, one after another,
    for new viewers of one session: request → granted token (``molt.bench.seats``), beside
    the same number of GET /healthz round trips (``http_floor_ms``: the HTTP part of it).
@@ -40,21 +42,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import math
 import time
-from collections.abc import AsyncIterator
+from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from app.fanout import FRAME_TEMPLATE
-from molt.aio import cancel_and_wait
 from molt.bench.broadcast import BroadcastServer
 from molt.bench.frames import GAME as FRAME_FEED_GAME
 from molt.bench.frames import FrameFeed
 from molt.bench.delivery import HELD_DELAY_MS, HELD_DELIVERED, Delivery, delivery
 from molt.bench.harness import EXIT_USAGE, add_service_arguments, counts, interruptible, run_benchmark, worker_stack
-from molt.bench.players import InputTiming, Player, open_session, wait_live
+from molt.bench.players import open_session
+from molt.bench.playerpool import PlayerPool
 from molt.bench.receivers import ReceiverPool, Target
 from molt.bench.roundtrip import roundtrip_ms
 from molt.bench.seats import SeatRefused, http_floor, spectate_tokens
@@ -73,15 +74,15 @@ SIZES = {
     "watched": (4, 2),
     "seconds": (8.0, 3.0),
     "warmup": (3.0, 1.0),
+    "input_warmup": (15.0, 1.0),
     "seat_requests": (200, 20),
     "seat_concurrency": (16, 4),
     "client_procs": (4, 2),
+    "player_procs": (4, 2),
     "roundtrips": (500, 50),
 }
 WATCHED_GAME = FRAME_FEED_GAME
 LIVE_TIMEOUT_S = 60.0
-# After the input window, how long the frames covering its last inputs may take.
-COVERED_TIMEOUT_S = 10.0
 # After a window, for the frames of its last ticks to reach the slowest spectator.
 SETTLE_S = 0.5
 # Public spectate tokens are rate limited per client address; the bench is one address.
@@ -108,10 +109,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     size("spectators", counts, "spectator counts to try, ascending")
     size("watched", int, "sessions the spectators are spread over")
     size("seconds", float, "measured window of each figure, s")
-    size("warmup", float, "seconds before each window")
+    size("warmup", float, "seconds before each fan-out window")
+    size("input_warmup", float, "seconds of play before the input → frame window")
     size("seat_requests", int, "spectate-token requests timed one after another")
     size("seat_concurrency", int, "spectate-token requests in flight while seating the spectators")
     size("client_procs", int, "processes holding the spectator sockets")
+    size("player_procs", int, "processes the input → frame players are spread over")
     size("roundtrips", int, "raw Kafka round trips timed")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, for a smoke test")
     add_service_arguments(parser, "the broker's, worker's and edge's")
@@ -122,9 +125,10 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, name) is None:
             value = quick if args.quick else default
             setattr(args, name, counts(value) if name == "spectators" else value)
-    positive = [name for name in SIZES if name != "spectators" and name != "warmup"]
-    if any(getattr(args, name) <= 0 for name in [*positive, "partitions"]) or args.warmup < 0:
-        print("error: every size must be positive, --warmup not negative")
+    warmups = ("warmup", "input_warmup")
+    positive = [name for name in SIZES if name != "spectators" and name not in warmups]
+    if any(getattr(args, name) <= 0 for name in [*positive, "partitions"]) or any(getattr(args, w) < 0 for w in warmups):
+        print("error: every size must be positive, the warm-ups not negative")
         return EXIT_USAGE
     return run_benchmark(args, "edge", _with_services, _print_table)
 
@@ -185,64 +189,42 @@ async def _measure(args: argparse.Namespace, bootstrap: str, edge_url: str, pids
 
 async def _input_to_frame(args: argparse.Namespace, client: MoltClient, pids: _Pids) -> dict:
     games = sorted(ENGINES)
-    timing = InputTiming()
-    players = [Player(client, games[n % len(games)], seed=n, timing=timing) for n in range(args.sessions)]
-    async with _playing(players) as live:
-        print(f"input → frame: {args.sessions} sessions, warming up ({args.warmup:g} s)…", flush=True)
-        await asyncio.sleep(args.warmup)  # the load runs on its own: this is its duration
+    players = [(games[n % len(games)], n) for n in range(args.sessions)]
+    print(f"input → frame: starting {args.sessions} players in {args.player_procs} processes…", flush=True)
+    pool = PlayerPool(args.player_procs)
+    try:
+        assert client.api_key is not None
+        live = await pool.play(client.base_url, client.api_key, players, LIVE_TIMEOUT_S)
+        if live < len(players):
+            print(f"warning: only {live} of {len(players)} sessions live after {LIVE_TIMEOUT_S:g} s", flush=True)
+        # Every player's first run starts at once: the sessions open, the play tokens
+        # and sockets come, all in the first seconds. The window is for steady play.
+        print(f"input → frame: {args.sessions} sessions, warming up ({args.input_warmup:g} s)…", flush=True)
+        await asyncio.sleep(args.input_warmup)  # the load runs on its own: this is its duration
         print(f"input → frame: measuring ({args.seconds:g} s)…", flush=True)
         began = _cpu_marks(pids)
-        timing.on = True
+        await pool.timing_on()
         await asyncio.sleep(args.seconds)
-        timing.on = False
         ended = _cpu_marks(pids)
-        await _covered(players)
+        reports = await pool.timing_off()
+    finally:
+        await pool.aclose()
     return {
         "sessions": args.sessions,
+        "player_processes": args.player_procs,
         "live_at_start": live,
-        "runs_ended": sum(player.runs_ended for player in players),
-        "inputs_sent": timing.sent,
-        "samples": len(timing.samples_ms),
-        "latency_ms": percentiles(timing.samples_ms),
+        "runs_ended": sum(report.runs_ended for report in reports),
+        "end_reasons": dict(sum((report.end_reasons for report in reports), Counter())),
+        "inputs_sent": sum(report.inputs_sent for report in reports),
+        "samples": sum(len(report.samples_ms) for report in reports),
+        "latency_ms": percentiles([sample for report in reports for sample in report.samples_ms]),
         **{f"{name}_cpu_pct": round(100 * (ended[name] - began[name]) / args.seconds, 1) for name in began},
+        "players_cpu_pct": [round(100 * report.cpu_s / args.seconds, 1) for report in reports],
     }
 
 
-async def _covered(players: list[Player]) -> None:
-    """Wait until a frame covered every input timed (or its run ended), within a bound."""
-    deadline = time.monotonic() + COVERED_TIMEOUT_S
-    while any(player.timed_pending for player in players) and time.monotonic() < deadline:
-        await asyncio.sleep(0.1)  # the players' tasks read the frames
-
-
 def _cpu_marks(pids: _Pids) -> dict[str, float]:
-    return {"edge": cpu_seconds(pids.edge), "worker": tree_cpu_seconds(pids.worker), "bots": time.process_time()}
-
-
-@contextlib.asynccontextmanager
-async def _playing(players: list[Player]) -> AsyncIterator[int]:
-    """Players playing in the background while the block runs, as many live as could be.
-
-    Yields how many runs went live within ``LIVE_TIMEOUT_S`` (a loaded worker may open
-    fewer in time); a player's failure is raised.
-    """
-    tasks = [asyncio.create_task(player.play_forever()) for player in players]
-    try:
-        live = await wait_live(players, LIVE_TIMEOUT_S)
-        _raise_failure(tasks)
-        if live < len(players):
-            print(f"warning: only {live} of {len(players)} sessions live after {LIVE_TIMEOUT_S:g} s", flush=True)
-        yield live
-        _raise_failure(tasks)
-    finally:
-        for task in tasks:
-            await cancel_and_wait(task)
-
-
-def _raise_failure(tasks: list[asyncio.Task]) -> None:
-    for task in tasks:
-        if task.done() and not task.cancelled() and task.exception() is not None:
-            raise task.exception()
+    return {"edge": cpu_seconds(pids.edge), "worker": tree_cpu_seconds(pids.worker)}
 
 
 @dataclass(frozen=True)
@@ -364,6 +346,7 @@ def _report(
         "partitions": args.partitions,
         "window_s": args.seconds,
         "warmup_s": args.warmup,
+        "input_warmup_s": args.input_warmup,
         "input_to_frame_ms": inputs["latency_ms"],
         "kafka_roundtrip_ms": floor,
         "input_to_frame": inputs,
@@ -408,8 +391,10 @@ def _print_table(report: dict) -> None:
     detail = f"  ({inputs['sessions']} sessions, {inputs['samples']}/{inputs['inputs_sent']} inputs)"
     print(
         f"{detail:<34}{'':>16}   "
-        f"CPU: edge {inputs['edge_cpu_pct']:.0f}%, worker {inputs['worker_cpu_pct']:.0f}%, bots {inputs['bots_cpu_pct']:.0f}%"
+        f"CPU: edge {inputs['edge_cpu_pct']:.0f}%, worker {inputs['worker_cpu_pct']:.0f}%, "
+        f"players {' '.join(f'{pct:.0f}' for pct in inputs['players_cpu_pct'])} %"
     )
+    print(f"{'  runs ended while timed':<34}{inputs['runs_ended']:>16}")
     print(
         f"{'seat decision ms p50/p99':<34}{_pair(report['seat_decision_ms']):>16}   "
         f"HTTP floor {_pair(report['http_floor_ms'])}; target p99 ≤ 25"

@@ -29,7 +29,11 @@ def test_bench_edge_writes_the_figures(topic_partitions: int, tmp_path: Path) ->
     report = json.loads(out.read_text())
     for name in PAIRS:
         assert 0 < report[name]["p50"] <= report[name]["p99"], (name, report[name])
-    assert report["input_to_frame"]["samples"] > 0
+    inputs = report["input_to_frame"]
+    assert 0 < inputs["samples"] <= inputs["inputs_sent"]
+    # The players ran in the processes asked for, each reporting its CPU.
+    assert len(inputs["players_cpu_pct"]) == inputs["player_processes"] == 2
+    assert all(pct > 0 for pct in inputs["players_cpu_pct"])
     assert report["fanout_frames_per_s"] > 0
     # How fast the machine was, timed before and after, so runs can be compared.
     assert all(report["machine_loop_ms"][when] > 0 for when in ("before", "after"))
