@@ -76,7 +76,9 @@ class _Child:
         self.tasks: list[asyncio.Task] = []
         self.client: MoltClient | None = None
         self.cpu_at_on = 0.0
-        self.ended_at_on = 0
+        # Runs ended before ``on``, and their end reasons: the report counts the window's.
+        self.runs_ended_at_on = 0
+        self.reasons_at_on: Counter[str] = Counter()
 
     async def serve(self) -> None:
         try:
@@ -109,12 +111,15 @@ class _Child:
             case "on":
                 self.raise_failure()
                 self.cpu_at_on = time.process_time()
-                self.ended_at_on = sum(player.runs_ended for player in self.players)
+                self.runs_ended_at_on = sum(player.runs_ended for player in self.players)
+                self.reasons_at_on = self.end_reasons()
                 self.timing.on = True
                 return True
             case "off":
                 self.timing.on = False
                 cpu_s = time.process_time() - self.cpu_at_on
+                runs_ended = sum(player.runs_ended for player in self.players) - self.runs_ended_at_on
+                end_reasons = self.end_reasons() - self.reasons_at_on
                 deadline = time.monotonic() + COVERED_TIMEOUT_S
                 while any(player.timed_pending for player in self.players) and time.monotonic() < deadline:
                     await asyncio.sleep(0.1)  # the players' tasks read the frames
@@ -122,11 +127,14 @@ class _Child:
                 return PlayerReport(
                     samples_ms=self.timing.samples_ms,
                     inputs_sent=self.timing.sent,
-                    runs_ended=sum(player.runs_ended for player in self.players) - self.ended_at_on,
-                    end_reasons=sum((player.end_reasons for player in self.players), Counter()),
+                    runs_ended=runs_ended,
+                    end_reasons=end_reasons,
                     cpu_s=cpu_s,
                 )
         raise ValueError(f"unknown command {command!r}")
+
+    def end_reasons(self) -> Counter[str]:
+        return sum((player.end_reasons for player in self.players), Counter())
 
     def raise_failure(self) -> None:
         for task in self.tasks:
