@@ -33,19 +33,27 @@ WIRE_EXTENSION = "molt.frame_wire"
 # frames go to its outbox, which keeps only the newest few.
 WRITE_BUFFER_LIMIT = 64 * 1024
 
-_FIN_TEXT = 0x81
+OPCODE_TEXT = 0x1
+_FIN = 0x80
+_MASKED = 0x80
+
+
+def frame_header(opcode: int, size: int, *, masked: bool = False) -> bytes:
+    """The header of one final frame with ``size`` payload bytes (RFC 6455 §5.2).
+
+    A server's frames are unmasked; a client's are masked, its 4-byte key following this.
+    """
+    first, mask_bit = _FIN | opcode, _MASKED if masked else 0
+    if size < 126:
+        return struct.pack("!BB", first, mask_bit | size)
+    if size < 1 << 16:
+        return struct.pack("!BBH", first, mask_bit | 126, size)
+    return struct.pack("!BBQ", first, mask_bit | 127, size)
 
 
 def text_frame(payload: bytes) -> bytes:
     """One unmasked, final text frame carrying ``payload`` (UTF-8), as a server sends it."""
-    size = len(payload)
-    if size < 126:
-        header = struct.pack("!BB", _FIN_TEXT, size)
-    elif size < 1 << 16:
-        header = struct.pack("!BBH", _FIN_TEXT, 126, size)
-    else:
-        header = struct.pack("!BBQ", _FIN_TEXT, 127, size)
-    return header + payload
+    return frame_header(OPCODE_TEXT, len(payload)) + payload
 
 
 class FrameWire:

@@ -1,7 +1,8 @@
 """Benchmark clients in OS processes of their own, each driven over a pipe.
 
-A child runs ``target(pipe)``: it reads commands (tuples, the name first) and sends one
-answer to each; an exception sent as the answer is raised here. ``("exit",)`` ends it.
+A child runs ``target(pipe)``, which serves its commands with ``obey``: it reads
+commands (tuples, the name first) and sends one answer to each; an exception sent as
+the answer is raised here. ``("exit",)`` ends it, unanswered.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 from multiprocessing.connection import Connection
 
 
@@ -53,3 +55,16 @@ class ChildPool:
                 child.kill()
                 await asyncio.to_thread(child.join)
             pipe.close()
+
+
+async def obey(pipe: Connection, handle: Callable[[str, list], Awaitable[Any]]) -> None:
+    """In a child: answer each command with ``handle(name, arguments)`` until ``exit``."""
+    while True:
+        command, *payload = await asyncio.to_thread(pipe.recv)
+        if command == "exit":
+            return
+        try:
+            answer = await handle(command, payload)
+        except Exception as exc:  # noqa: BLE001 - the parent raises it
+            answer = exc
+        pipe.send(answer)

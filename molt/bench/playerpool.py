@@ -28,7 +28,7 @@ from multiprocessing.connection import Connection
 
 import uvloop
 
-from molt.bench.childpool import ChildPool
+from molt.bench.childpool import ChildPool, obey
 from molt.bench.players import InputTiming, Player, wait_live
 from molt.sdk import MoltClient
 
@@ -82,15 +82,7 @@ class _Child:
 
     async def serve(self) -> None:
         try:
-            while True:
-                command, *payload = await asyncio.to_thread(self.pipe.recv)
-                if command == "exit":
-                    return
-                try:
-                    answer = await self.handle(command, payload)
-                except Exception as exc:  # noqa: BLE001 - the parent raises it
-                    answer = exc
-                self.pipe.send(answer)
+            await obey(self.pipe, self.handle)
         finally:
             for task in self.tasks:
                 task.cancel()

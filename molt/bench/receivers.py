@@ -30,7 +30,7 @@ from multiprocessing.connection import Connection
 import uvloop
 
 from app.fanout import FRAME_TEMPLATE
-from molt.bench.childpool import ChildPool
+from molt.bench.childpool import ChildPool, obey
 from molt.bench.wsclient import WsReader, open_reader
 
 FRAME_PREFIX = FRAME_TEMPLATE[: FRAME_TEMPLATE.index("%d")].encode()
@@ -103,28 +103,26 @@ class _Child:
         self.recorded_at = (0.0, 0.0)  # (wall, CPU) times of ``record``
 
     async def serve(self) -> None:
-        while True:
-            command, *payload = await asyncio.to_thread(self.pipe.recv)
-            try:
-                match command:
-                    case "connect":
-                        answer = await self.connect(*payload)
-                    case "record":
-                        self.recording, self.received = True, Received()
-                        self.recorded_at = (time.monotonic(), time.process_time())
-                        for times in self.sockets.values():
-                            times.clear()
-                        answer = True
-                    case "report":
-                        answer = self.report(*payload)
-                    case "close":
-                        answer = await self.close()
-                    case _:
-                        await self.close()
-                        return
-            except Exception as exc:  # noqa: BLE001 - the parent raises it
-                answer = exc
-            self.pipe.send(answer)
+        try:
+            await obey(self.pipe, self.handle)
+        finally:
+            await self.close()
+
+    async def handle(self, command: str, payload: list):
+        match command:
+            case "connect":
+                return await self.connect(*payload)
+            case "record":
+                self.recording, self.received = True, Received()
+                self.recorded_at = (time.monotonic(), time.process_time())
+                for times in self.sockets.values():
+                    times.clear()
+                return True
+            case "report":
+                return self.report(*payload)
+            case "close":
+                return await self.close()
+        raise ValueError(f"unknown command {command!r}")
 
     async def connect(self, targets: list[Target]) -> tuple[int, list[str]]:
         gate = asyncio.Semaphore(CONNECTING)

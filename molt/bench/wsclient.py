@@ -21,8 +21,10 @@ from collections.abc import Callable
 from typing import cast
 from urllib.parse import urlsplit
 
+from app.ws.wire import OPCODE_TEXT, frame_header
+
 _GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-_TEXT, _BINARY, _CLOSE, _PING, _PONG = 0x1, 0x2, 0x8, 0x9, 0xA
+_CLOSE, _PING, _PONG = 0x8, 0x9, 0xA
 _MAX_HANDSHAKE = 16 * 1024
 
 
@@ -34,15 +36,9 @@ def client_frame(opcode: int, payload: bytes) -> bytes:
     """One final, masked frame, as a client must send it."""
     mask = os.urandom(4)
     size = len(payload)
-    if size < 126:
-        header = struct.pack("!BB", 0x80 | opcode, 0x80 | size)
-    elif size < 1 << 16:
-        header = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, size)
-    else:
-        header = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, size)
     repeated = (mask * (size // 4 + 1))[:size]
     masked = (int.from_bytes(payload, "big") ^ int.from_bytes(repeated, "big")).to_bytes(size, "big")
-    return header + mask + masked
+    return frame_header(opcode, size, masked=True) + mask + masked
 
 
 class WsReader(asyncio.Protocol):
@@ -88,7 +84,7 @@ class WsReader(asyncio.Protocol):
 
     def send_text(self, text: str) -> None:
         assert self._transport is not None
-        self._transport.write(client_frame(_TEXT, text.encode()))
+        self._transport.write(client_frame(OPCODE_TEXT, text.encode()))
 
     def close(self) -> None:
         if self._transport is not None and not self._transport.is_closing():
@@ -138,7 +134,7 @@ class WsReader(asyncio.Protocol):
             payload = bytes(buffer[at : at + size])
             start = at + size
             opcode = first & 0x0F
-            if opcode == _TEXT:
+            if opcode == OPCODE_TEXT:
                 self._on_text(payload)
             elif opcode == _PING:
                 assert self._transport is not None

@@ -11,9 +11,9 @@ sessions send about 4,000 inputs a second.
 
 For each owned partition:
 
-- Recovery, by a task with a consumer of its own: the fold starts from the partition's last checkpoint (tables
-  ``partition_checkpoints`` and ``session_state``) and re-folds the log from there to
-  the end offset seen at assignment. Frames are not re-sent; results and seat
+- Recovery, by a task with a consumer of its own: the fold starts from the partition's
+  last checkpoint (tables ``partition_checkpoints`` and ``session_state``) and re-folds
+  the log from there to the end offset seen at assignment. Frames are not re-sent; results and seat
   decisions are (at-least-once, keyed by sessionId / requestId); a run whose result
   the table already records is not.
 - Then one consumer reads every recovered partition (``reader``), from each one's
@@ -158,13 +158,13 @@ class SessionRuntime:
         try:
             consumer.assign([tp])
             await self._recover(entry, consumer, tp)
+            self._reader.assign(self._positions())
         except asyncio.CancelledError:
             raise
         except Exception:
             await self._fail(f"partition {entry.partition} failed to recover")
         finally:
             await consumer.stop()
-        self._reader.assign(self._positions())
 
     async def _read(self) -> None:
         """Fold and publish what the shared reader brings, partition by partition."""
@@ -196,7 +196,8 @@ class SessionRuntime:
         log.exception("%s; stopping the worker", what)
         await self.app.crash(RuntimeError(what))
 
-    async def _recover(self, entry: Owned, consumer: AIOKafkaConsumer, tp: TopicPartition) -> PartitionFold:
+    async def _recover(self, entry: Owned, consumer: AIOKafkaConsumer, tp: TopicPartition) -> None:
+        """Fold the partition from its checkpoint to the end seen now; ``entry.fold`` is the result."""
         started = time.monotonic()
         fold = self._fold_from_checkpoint(entry.partition)
         end = (await consumer.end_offsets([tp]))[tp]
@@ -219,7 +220,6 @@ class SessionRuntime:
             "partition %d recovered in %.3f s: %d active sessions, applied offset %d",
             entry.partition, time.monotonic() - started, len(fold.sessions), fold.applied_offset,
         )
-        return fold
 
     def _stored_as_ended(self, state: SessionState) -> bool:
         stored = self.tables.state.get(state.session_id.encode())
