@@ -32,6 +32,36 @@ SNAPSHOT_ANSWER_TIMEOUT_S = 10.0
 UNCOVERED_INPUT_FRAMES = 6
 
 
+class InputGate:
+    """When a bot may send its next input: once a frame shows the last one took effect.
+
+    A frame that predates an input still shows the danger that input answers; a bot
+    asked again on it flaps or swerves twice. So the next input waits until a frame's
+    ``lastInputSeq`` covers the last sent, or until ``UNCOVERED_INPUT_FRAMES`` frames
+    came without covering it (the edge refused it, or a dropped socket lost it).
+    """
+
+    __slots__ = ("sent_seq", "covered_seq", "frames_uncovered")
+
+    def __init__(self) -> None:
+        self.sent_seq = 0  # the seq of the last input sent
+        self.covered_seq = 0  # the newest frame's lastInputSeq: inputs up to it took effect
+        self.frames_uncovered = 0  # frames since the last input was sent, none covering it
+
+    def next_seq(self) -> int:
+        """The seq of an input about to be sent."""
+        self.sent_seq += 1
+        self.frames_uncovered = 0
+        return self.sent_seq
+
+    def on_frame(self, last_input_seq: int) -> None:
+        self.covered_seq = last_input_seq
+        self.frames_uncovered += 1
+
+    def ready(self) -> bool:
+        return self.covered_seq >= self.sent_seq or self.frames_uncovered >= UNCOVERED_INPUT_FRAMES
+
+
 class MoltApiError(Exception):
     def __init__(self, status: int, body: dict[str, Any]) -> None:
         super().__init__(f"{status} {body.get('code')}: {body.get('message')}")
@@ -129,9 +159,7 @@ class PlaySocket:
         self.welcome: dict[str, Any] | None = None
         self.result: dict[str, Any] | None = None
         self._ws: ClientConnection | None = None
-        self._seq = 0
-        self.covered_seq = 0  # the newest frame's lastInputSeq: inputs up to it took effect
-        self._frames_uncovered = 0  # frames since the last input was sent, none covering it
+        self.gate = InputGate()
 
     async def __aenter__(self) -> PlaySocket:
         await self._connect()
@@ -153,16 +181,15 @@ class PlaySocket:
 
     async def send(self, action: str) -> int:
         """Send an input; returns its seq (frames report it back as lastInputSeq)."""
-        self._seq += 1
         assert self._ws is not None
-        await self._ws.send(orjson.dumps({"t": "input", "seq": self._seq, "action": action}), text=True)
-        self._frames_uncovered = 0
-        return self._seq
+        seq = self.gate.next_seq()
+        await self._ws.send(orjson.dumps({"t": "input", "seq": seq, "action": action}), text=True)
+        return seq
 
     def ready_for_input(self) -> bool:
         """True when every input sent took effect (a frame covers it), or when none has
         for ``UNCOVERED_INPUT_FRAMES`` frames (the input was refused or lost)."""
-        return self.covered_seq >= self._seq or self._frames_uncovered >= UNCOVERED_INPUT_FRAMES
+        return self.gate.ready()
 
     async def send_snapshot(self) -> None:
         """The snapshot trigger, once the run ended (rewards need it).
@@ -193,8 +220,7 @@ class PlaySocket:
                 continue
             attempts = 0
             if message["t"] == "frame":
-                self.covered_seq = message["lastInputSeq"]
-                self._frames_uncovered += 1
+                self.gate.on_frame(message["lastInputSeq"])
             elif message["t"] == "error" and message["code"] in ("REPLACED", "SESSION_ENDED"):
                 raise MoltSocketError(message["code"], message.get("message", ""))
             yield message

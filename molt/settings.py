@@ -68,8 +68,10 @@ class WorkerSettings(BaseSettings):
     # broker's group.min.session.timeout.ms, 6 s, is the floor).
     session_timeout_s: float = Field(default=6.0, ge=6.0)
     heartbeat_s: float = Field(default=1.0, gt=0)
-    # Checkpoint every active session once a second: a new owner re-folds at most that.
-    checkpoint_ticks: int = Field(default=30, ge=1)
+    # Checkpoint every active session's state every 5 s: a new owner re-folds at most that.
+    checkpoint_ticks: int = Field(default=150, ge=1)
+    # Rewrite the live list's tick and score of every active session once a second.
+    view_ticks: int = Field(default=30, ge=1)
 
     @property
     def worker_data_dir(self) -> Path:

@@ -101,6 +101,10 @@ class Codec:
     def schema(self, name: str) -> dict[str, Any]:
         return self._schemas[name]
 
+    def header(self, name: str) -> bytes:
+        """The single-object header every value of the topic schema ``name`` starts with."""
+        return self._headers[name]
+
     def encode(self, name: str, datum: dict[str, Any]) -> bytes:
         out = io.BytesIO()
         out.write(self._headers[name])

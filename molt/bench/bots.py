@@ -3,8 +3,12 @@
 ``BotDriver`` follows session.frames from its end, as agents behind an edge would see
 it. For every frame of a session it drives, it asks the game's reference policy for
 an action and enqueues it as an InputReceived without waiting for Kafka's
-acknowledgement, so one process keeps up with a thousand sessions at 30 Hz. A
-session whose frame shows its run over is released and added to ``over``.
+acknowledgement, so one process keeps up with a thousand sessions at 30 Hz. Like the
+SDK's bots, it asks only once the frames show its last input took effect
+(``molt.sdk.InputGate``): a bot that answers stale frames crashes, and every crash
+costs a new session. A session whose frame shows its run over is released and added
+to ``over``; only a frame with a state hash can be the last (the final frame always
+carries one), so a frame the bot waits through is not even parsed.
 
 Observers subclass it: ``on_batch`` sees every FrameBatch read, with its Kafka record,
 and ``on_input_acked`` every input Kafka acknowledged.
@@ -13,7 +17,6 @@ and ``on_input_acked`` every input Kafka acknowledged.
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
 from functools import partial
 
 import orjson
@@ -22,6 +25,7 @@ from aiokafka.structs import ConsumerRecord
 
 from molt.aio import cancel_and_wait
 from molt.bench.writer import CommandWriter
+from molt.sdk import InputGate
 from schemas.codec import Codec
 from schemas.records import InputReceived
 from schemas.topics import SESSION_FRAMES
@@ -32,10 +36,9 @@ class BotDriver:
     def __init__(self, writer: CommandWriter, bootstrap: str, partitions: int) -> None:
         self.writer = writer
         self.codec = Codec()
-        self.sessions: dict[str, tuple[Policy, str]] = {}  # session -> (policy, connection)
+        self.sessions: dict[str, tuple[Policy, str, InputGate]] = {}  # session -> (policy, connection, gate)
         self.over: set[str] = set()
         self.inputs_sent = 0
-        self._input_seq: defaultdict[str, int] = defaultdict(int)
         self._tps = [TopicPartition(SESSION_FRAMES.name, p) for p in range(partitions)]
         self._consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
         self._task: asyncio.Task | None = None
@@ -53,7 +56,7 @@ class BotDriver:
         await self._consumer.stop()
 
     def drive(self, session_id: str, game: str, connection_id: str) -> None:
-        self.sessions[session_id] = (reference_policy(game), connection_id)
+        self.sessions[session_id] = (reference_policy(game), connection_id, InputGate())
 
     def release(self, session_id: str) -> None:
         self.sessions.pop(session_id, None)
@@ -76,7 +79,10 @@ class BotDriver:
 
     async def _play(self, frame: dict) -> None:
         session_id = frame["sessionId"]
-        policy, connection = self.sessions[session_id]
+        policy, connection, gate = self.sessions[session_id]
+        gate.on_frame(frame["lastInputSeq"])
+        if not gate.ready() and not frame["stateHash"]:
+            return
         # orjson: the bots share the machine with the worker they load (stdlib json was
         # a quarter of their CPU at a thousand sessions).
         view = orjson.loads(frame["frameJson"])
@@ -84,11 +90,12 @@ class BotDriver:
             self.release(session_id)
             self.over.add(session_id)
             return
+        if not gate.ready():
+            return
         action = policy(view)
         if action is None:
             return
-        self._input_seq[session_id] += 1
+        seq = gate.next_seq()
         self.inputs_sent += 1
-        seq = self._input_seq[session_id]
         acked = partial(self.on_input_acked, session_id, seq)
         await self.writer.enqueue(session_id, InputReceived(seq, action, connection), on_ack=acked)

@@ -2,16 +2,21 @@
 
 For each N of ``--sessions`` (ascending; sessions carry over from one N to the next),
 N sessions are kept live on one ``molt worker`` process, played over Kafka by the
-reference bots of ``molt.bench.bots``; a run that ends is replaced at once. After
-``--warmup`` seconds, a window of ``--seconds`` is measured:
+reference bots of ``molt.bench.bots``; a run that ends is replaced at once. Before the
+first N, its sessions play for ``--first-warmup`` seconds: a broker just started spends
+its first minutes compiling itself (its JIT compiler thread alone took 34–42% of a core
+in the first half minute, 2.5% after two), and the figures are the runtime's, not the
+broker's start. After ``--warmup`` seconds, a window of ``--seconds`` is measured:
 
 - tick start jitter: a Tick record's CreateTime minus its ``scheduledAtUs`` (when the
   runtime's ticker appended it to its producer's batch, against when it was due);
 - tick-to-frame lag: the CreateTime of the FrameBatch of that tick minus the same
   ``scheduledAtUs`` (the whole tick: ticker, log, fold, engines, encoding, send);
 - frames/s: session frames inside the window's FrameBatches; live sessions: frames per
-  tick; inputs/s: InputReceived records the bots sent; skipped ticks: ticks due in the
-  window that the ticker never sent;
+  tick; inputs/s: InputReceived records the bots sent; runs ended/s: runs the bots saw
+  end (each replaced by a new session: its opening, result, leaderboard entry and
+  rewards are load too); skipped ticks: ticks due in the window that the ticker never
+  sent;
 - CPU: the worker process's user + system time over the window, in % of one core (and
   the same for this process, which plays every bot).
 
@@ -66,6 +71,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument("--seconds", type=float, default=10.0, help="measured window per count (default 10)")
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds before each window (default 5)")
+    parser.add_argument(
+        "--first-warmup", type=float, default=60.0, help="seconds of play before the first count's warm-up (default 60)"
+    )
     parser.add_argument("--roundtrips", type=int, default=1000, help="Kafka round trips timed (default 1000)")
     add_service_arguments(parser)
 
@@ -78,6 +86,7 @@ class Step:
     tick_to_frame_ms: dict[str, float] | None
     frames_per_s: int
     inputs_per_s: int
+    runs_ended_per_s: float
     worker_cpu_pct: float
     bots_cpu_pct: float
     ticks_due: int
@@ -94,8 +103,8 @@ class Step:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.seconds <= 0 or args.warmup < 0 or args.roundtrips <= 0 or args.partitions <= 0:
-        print("error: --seconds, --roundtrips and --partitions must be positive, --warmup not negative")
+    if args.seconds <= 0 or min(args.warmup, args.first_warmup) < 0 or args.roundtrips <= 0 or args.partitions <= 0:
+        print("error: --seconds, --roundtrips and --partitions must be positive, the warm-ups not negative")
         return EXIT_USAGE
     def measure(bootstrap: str, worker: Worker) -> Coroutine[Any, Any, dict]:
         return _measure(args, bootstrap, worker.process.pid)
@@ -116,6 +125,8 @@ async def _measure(args: argparse.Namespace, bootstrap: str, worker_pid: int) ->
             await live.top_up(args.sessions[0])
             print("waiting for the first frames…", flush=True)
             await _caught_up(driver)
+            print(f"warming the broker and the worker up ({args.first_warmup:g} s)…", flush=True)
+            await live.hold(args.sessions[0], args.first_warmup)
             for n in args.sessions:
                 print(f"N={n}: warming up ({args.warmup:g} s)…", flush=True)
                 await live.hold(n, args.warmup)
@@ -157,6 +168,7 @@ async def _measure_step(
         tick_to_frame_ms=percentiles([_since_due_ms(b) for b in batches]),
         frames_per_s=round(frames / window_s),
         inputs_per_s=round((ended.inputs - began.inputs) / window_s),
+        runs_ended_per_s=round((ended.runs_ended - began.runs_ended) / window_s, 1),
         worker_cpu_pct=round(100 * (ended.worker_cpu_s - began.worker_cpu_s) / window_s, 1),
         bots_cpu_pct=round(100 * (ended.own_cpu_s - began.own_cpu_s) / window_s, 1),
         ticks_due=ticks_due,
@@ -183,10 +195,11 @@ class _Mark:
     worker_cpu_s: float
     own_cpu_s: float
     inputs: int
+    runs_ended: int
 
     @classmethod
     def now(cls, worker_pid: int, driver: TimedBotDriver) -> _Mark:
-        return cls(time.time(), tree_cpu_seconds(worker_pid), time.process_time(), driver.inputs_sent)
+        return cls(time.time(), tree_cpu_seconds(worker_pid), time.process_time(), driver.inputs_sent, len(driver.over))
 
 
 async def _settle(driver: TimedBotDriver, end_us: int) -> None:
@@ -227,6 +240,7 @@ def _report(args: argparse.Namespace, tick_rate: int, floor: dict | None, steps:
         "partitions": args.partitions,
         "window_s": args.seconds,
         "warmup_s": args.warmup,
+        "first_warmup_s": args.first_warmup,
         "bounds_ms": {"jitter_p99": JITTER_BOUND_MS, "tick_to_frame_p99": round(interval_ms, 3)},
         "max_sessions_at_30hz": max(held, default=None),
         "jitter_ms": {str(step.sessions): step.jitter_ms for step in steps},
@@ -242,12 +256,12 @@ def _print_table(report: dict) -> None:
 
     print(
         f"\n{'N':>6}{'live':>7}{'jitter ms p50/p99':>20}{'tick→frame ms p50/p99':>24}"
-        f"{'frames/s':>10}{'inputs/s':>10}{'worker CPU':>12}{'bots CPU':>10}{'skipped':>9}  held"
+        f"{'frames/s':>10}{'inputs/s':>10}{'ended/s':>9}{'worker CPU':>12}{'bots CPU':>10}{'skipped':>9}  held"
     )
     for step in report["steps"]:
         print(
             f"{step['sessions']:>6}{step['live_sessions']:>7}{pair(step['jitter_ms']):>20}"
-            f"{pair(step['tick_to_frame_ms']):>24}{step['frames_per_s']:>10,}{step['inputs_per_s']:>10,}{step['worker_cpu_pct']:>11.0f}%"
+            f"{pair(step['tick_to_frame_ms']):>24}{step['frames_per_s']:>10,}{step['inputs_per_s']:>10,}{step['runs_ended_per_s']:>9.1f}{step['worker_cpu_pct']:>11.0f}%"
             f"{step['bots_cpu_pct']:>9.0f}%{step['ticks_skipped']:>9}  {'yes' if step['within_bounds'] else 'no'}"
         )
     bounds = report["bounds_ms"]

@@ -14,6 +14,7 @@ Runs that never started (a session that expired waiting) and practice runs never
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from typing import Any
 
@@ -42,11 +43,18 @@ def rank_key(entry: dict[str, Any]) -> tuple[int, int, str]:
 
 
 def admit(entries: list[dict[str, Any]], entry: dict[str, Any]) -> list[dict[str, Any]] | None:
-    """The shard with ``entry`` in it, best first, or None when the shard stays as it is."""
+    """The shard with ``entry`` in it, best first, or None when the shard stays as it is.
+
+    ``entries`` is a shard as this returns it: ranked, at most ``SHARD_SIZE`` long.
+    """
+    key = rank_key(entry)
+    # Most runs of a busy game rank below a full shard: one comparison turns them away.
+    if len(entries) >= SHARD_SIZE and key > rank_key(entries[-1]):
+        return None
     if any(e["sessionId"] == entry["sessionId"] for e in entries):
         return None
-    ranked = sorted([*entries, entry], key=rank_key)[:SHARD_SIZE]
-    return ranked if entry in ranked else None
+    at = bisect_left(entries, key, key=rank_key)
+    return [*entries[:at], entry, *entries[at:]][:SHARD_SIZE] if at < SHARD_SIZE else None
 
 
 def merge(shards: Iterable[list[dict[str, Any]]], limit: int) -> list[dict[str, Any]]:

@@ -31,11 +31,13 @@ from schemas.records import (
     Tick,
 )
 from streams.sessions.model import ABANDONED, ENDED, EXPIRED, LIVE, QUIT, WAITING, Policy, Seat, SessionState
+from streams.sim.engine import GameEngine
 from streams.sim.registry import ENGINES
 
 # The state hash costs as much as a step: frames carry it once a second and on the
 # final frame (replays compare every frame's JSON, and the hash where it is set).
 HASH_EVERY_TICKS = 30
+NO_ACTIONS: tuple[str, ...] = ()
 
 # Refusal codes of a SeatDecision (the edge maps them to HTTP answers).
 SPECTATORS_FULL = "SPECTATORS_FULL"
@@ -162,25 +164,31 @@ def tick(state: SessionState, command: SessionCommand, body: Tick, offset: int, 
             _end(state, ABANDONED, now, offset, effects)
             return
     engine = ENGINES[state.game]
-    actions = tuple(state.pending)
-    state.pending.clear()
+    # This runs for every live session 30 times a second, and most ticks carry no input.
+    pending = state.pending
+    actions = NO_ACTIONS
+    if pending:
+        actions = tuple(pending)
+        pending.clear()
     step = engine.step(state.engine_state, actions)
     state.engine_state = step.state
     state.last_input_seq = state.last_received_seq
-    effects.frames.append(frame_datum(state, with_hash=step.ended or engine.tick_of(step.state) % HASH_EVERY_TICKS == 0))
+    effects.frames.append(frame_datum(engine, state, step.ended))
     if step.ended:
         _end(state, step.end_reason or "ended", now, offset, effects, already_in_engine=True)
 
 
-def frame_datum(state: SessionState, *, with_hash: bool) -> dict[str, Any]:
-    engine = ENGINES[state.game]
+def frame_datum(engine: GameEngine, state: SessionState, final: bool) -> dict[str, Any]:
+    """The SessionFrame of a session that ``engine`` just stepped (``final``: its last)."""
+    engine_state = state.engine_state
+    seq = engine.tick_of(engine_state)
     return {
         "sessionId": state.session_id,
         "engineVersion": state.engine_version,
-        "seq": engine.tick_of(state.engine_state),
+        "seq": seq,
         "lastInputSeq": state.last_input_seq,
-        "stateHash": engine.state_hash(state.engine_state) if with_hash else "",
-        "frameJson": orjson.dumps(engine.frame(state.engine_state)).decode(),
+        "stateHash": engine.state_hash(engine_state) if final or seq % HASH_EVERY_TICKS == 0 else "",
+        "frameJson": orjson.dumps(engine.frame(engine_state)).decode(),
     }
 
 

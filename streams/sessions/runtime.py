@@ -27,7 +27,9 @@ For each owned partition:
   agent on that topic (``take_turn``) writes the queue in that event's context, in
   order, so a checkpoint's marker always follows the states it names.
 - Checkpoints: every ``checkpoint_ticks`` ticks (partitions take turns), every active
-  session's state and its view (the live list's tick and score), then the marker.
+  session's state, then the marker. Every ``view_ticks`` ticks, every active session's
+  view (the live list's tick and score; other changes to a view are written as they
+  happen).
 
 Ticks come from the clock process (``clock.py``); the runtime tells it which
 partitions are recovered through ``on_ready_changed``.
@@ -45,6 +47,7 @@ import faust
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from schemas.codec import Codec, CodecError
+from schemas.framebatch import FrameBatchWriter
 from schemas.records import SessionCommand, SnapshotTriggered, Tick, decode_command
 from streams.sessions import reader
 from streams.sessions.checkpoint import state_from_datum, state_to_datum
@@ -105,14 +108,17 @@ class SessionRuntime:
         *,
         bootstrap: str,
         checkpoint_ticks: int,
+        view_ticks: int,
         on_ready_changed: Callable[[list[int]], None] = lambda partitions: None,
     ) -> None:
         self.app = app
         self.topics = topics
         self.tables = tables
         self.codec = Codec()
+        self.frame_batches = FrameBatchWriter(self.codec)
         self.bootstrap = bootstrap
         self.checkpoint_ticks = checkpoint_ticks
+        self.view_ticks = view_ticks
         self.owned: dict[int, Owned] = {}
         # Called with the recovered partitions whenever they change (the ticker's list).
         self.on_ready_changed = on_ready_changed
@@ -268,6 +274,9 @@ class SessionRuntime:
             # Partitions take turns, so their checkpoints do not all fall on one tick.
             if body.tickNo % self.checkpoint_ticks == entry.partition % self.checkpoint_ticks:
                 self._queue_checkpoint(entry, fold, body.tickNo, offset)
+            if body.tickNo % self.view_ticks == entry.partition % self.view_ticks:
+                for state in fold.sessions.values():
+                    self._queue_view(entry, state)
         if type(body) is SnapshotTriggered:
             # Forwarded whatever the session's state (re-folds forward again: the
             # rewards pipeline pays a run once however often it hears of a trigger).
@@ -310,8 +319,8 @@ class SessionRuntime:
             table[key] = value
 
     async def _send_frames(self, partition: int, body: Tick, frames: list[dict]) -> None:
-        batch = {"partition": partition, "tickNo": body.tickNo, "scheduledAtUs": body.scheduledAtUs, "frames": frames}
-        await self.topics.frames.send(value=self.codec.encode("FrameBatch", batch), partition=partition)
+        value = self.frame_batches.encode(partition, body.tickNo, body.scheduledAtUs, frames)
+        await self.topics.frames.send(value=value, partition=partition)
 
     async def _send_result(self, partition: int, state: SessionState) -> None:
         await self.topics.results.send(
@@ -333,8 +342,6 @@ class SessionRuntime:
     def _queue_checkpoint(self, entry: Owned, fold: PartitionFold, tick_no: int, offset: int) -> None:
         for state in fold.sessions.values():
             self._queue_state(entry, state)
-            # The live list's tick and score, once a second; counts change with seats.
-            self._queue(entry, self.tables.sessions, state.session_id, self.codec.encode("SessionView", view_datum(state)))
         marker = {
             "partition": fold.partition,
             "engineVersion": 0,
@@ -347,8 +354,11 @@ class SessionRuntime:
     def _queue_state(self, entry: Owned, state: SessionState) -> None:
         self._queue(entry, self.tables.state, state.session_id, self.codec.encode("SessionState", state_to_datum(state)))
 
-    def _queue_views(self, entry: Owned, state: SessionState) -> None:
+    def _queue_view(self, entry: Owned, state: SessionState) -> None:
         self._queue(entry, self.tables.sessions, state.session_id, self.codec.encode("SessionView", view_datum(state)))
+
+    def _queue_views(self, entry: Owned, state: SessionState) -> None:
+        self._queue_view(entry, state)
         self._queue(
             entry, self.tables.spectators, state.session_id, self.codec.encode("SpectatorCount", spectators_datum(state))
         )

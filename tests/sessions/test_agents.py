@@ -92,3 +92,15 @@ async def test_a_tick_on_a_checkpoint_boundary_checkpoints_every_session(runtime
     assert marker["activeSessions"] == ["s1"] and marker["offset"] == 1
     state = codec.decode("SessionState", runtime.tables.state[b"s1"])
     assert (state["appliedOffset"], state["status"]) == (1, "waiting")
+
+
+async def test_a_view_tick_rewrites_the_live_list_but_checkpoints_nothing(runtime: SessionRuntime) -> None:
+    codec = Codec()
+    assert runtime.checkpoint_ticks % runtime.view_ticks == 0 and runtime.checkpoint_ticks > runtime.view_ticks
+    # Three ticks after opening, the third on a view boundary that is not a checkpoint's.
+    log = Log(tick_no=runtime.checkpoint_ticks * 1000 + runtime.view_ticks - 3)
+    records = [log.add("s1", SessionOpened("shellrunners", "api", 3, "agt", "bot", 2)), log.add("s1", PlayerConnected("c1"))]
+    records += [log.tick() for _ in range(3)]
+    await fold_and_take_turns(runtime, records)
+    assert codec.decode("SessionView", runtime.tables.sessions[b"s1"])["tick"] == 3
+    assert runtime.tables.state.get(b"s1") is None and runtime.tables.checkpoints.get(b"0") is None

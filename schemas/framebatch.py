@@ -1,0 +1,80 @@
+"""FrameBatch values written by hand: the worker's hottest encode, without a schema walk.
+
+The worker encodes one FrameBatch per partition per tick, every live session's frame
+in it: 30,000 frames a second with a thousand sessions. ``Codec.encode`` walks the
+schema for every field of every frame; this writes the same bytes directly (a test
+holds the two byte for byte), with each session's unchanging head (its id and engine
+version) kept encoded. Decoding stays the codec's.
+
+Avro binary, as the spec has it: ``int`` and ``long`` are zigzag varints, a string is
+its UTF-8 length as a long then the bytes, an array is one block (its count, the
+items) closed by a zero count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from schemas.codec import Codec
+
+# Varints of every value a frame's counters and lengths usually take, made once.
+_TABLE_SIZE = 1 << 14
+# Heads of sessions seen lately; cleared whole when full (a dict, not an LRU: cheap).
+_HEADS_MAX = 20_000
+
+
+def _varint(n: int) -> bytes:
+    n = (n << 1) ^ (n >> 63)  # zigzag: small magnitudes, either sign, take few bytes
+    out = bytearray()
+    while n > 0x7F:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+_VARINTS = [_varint(n) for n in range(_TABLE_SIZE)]
+
+
+def encode_long(n: int) -> bytes:
+    return _VARINTS[n] if 0 <= n < _TABLE_SIZE else _varint(n)
+
+
+def encode_string(text: str) -> bytes:
+    data = text.encode()
+    return encode_long(len(data)) + data
+
+
+class FrameBatchWriter:
+    """Encodes FrameBatch values (with the codec's single-object header)."""
+
+    def __init__(self, codec: Codec) -> None:
+        self._header = codec.header("FrameBatch")
+        self._heads: dict[tuple[str, int], bytes] = {}
+
+    def encode(self, partition: int, tick_no: int, scheduled_us: int, frames: Iterable[dict[str, Any]]) -> bytes:
+        parts = [self._header, encode_long(partition), encode_long(tick_no), encode_long(scheduled_us)]
+        count = 0
+        for frame in frames:
+            count += 1
+            parts += (
+                self._head(frame["sessionId"], frame["engineVersion"]),
+                encode_long(frame["seq"]),
+                encode_long(frame["lastInputSeq"]),
+                encode_string(frame["stateHash"]),
+                encode_string(frame["frameJson"]),
+            )
+        if count:
+            parts.insert(4, encode_long(count))
+        parts.append(b"\x00")
+        return b"".join(parts)
+
+    def _head(self, session_id: str, engine_version: int) -> bytes:
+        key = (session_id, engine_version)
+        head = self._heads.get(key)
+        if head is None:
+            if len(self._heads) >= _HEADS_MAX:
+                self._heads.clear()
+            head = self._heads[key] = encode_string(session_id) + encode_long(engine_version)
+        return head
