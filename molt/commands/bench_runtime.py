@@ -18,7 +18,8 @@ broker's start. After ``--warmup`` seconds, a window of ``--seconds`` is measure
   rewards are load too); skipped ticks: ticks due in the window that the ticker never
   sent;
 - CPU: the worker process's user + system time over the window, in % of one core (and
-  the same for this process, which plays every bot).
+  the same for this process, which plays every bot), and the same time per frame
+  produced, in µs: what a frame costs each side, whatever N.
 
 CreateTime has millisecond resolution and is truncated; each figure takes the middle of
 its millisecond, so it is within ±0.5 ms. Both clocks are this machine's. N holds when
@@ -89,6 +90,8 @@ class Step:
     runs_ended_per_s: float
     worker_cpu_pct: float
     bots_cpu_pct: float
+    worker_us_per_frame: float | None
+    bots_us_per_frame: float | None
     ticks_due: int
     ticks_skipped: int
     other_tickers: list[str]
@@ -171,6 +174,8 @@ async def _measure_step(
         runs_ended_per_s=round((ended.runs_ended - began.runs_ended) / window_s, 1),
         worker_cpu_pct=round(100 * (ended.worker_cpu_s - began.worker_cpu_s) / window_s, 1),
         bots_cpu_pct=round(100 * (ended.own_cpu_s - began.own_cpu_s) / window_s, 1),
+        worker_us_per_frame=_per_frame_us(ended.worker_cpu_s - began.worker_cpu_s, frames),
+        bots_us_per_frame=_per_frame_us(ended.own_cpu_s - began.own_cpu_s, frames),
         ticks_due=ticks_due,
         ticks_skipped=ticks_due - len({t.tick_no for t in ticks}),
         other_tickers=sorted(tickers),
@@ -221,6 +226,10 @@ def _window_batches(batches: list[BatchTime], start_us: int, end_us: int) -> lis
     return list(first.values())
 
 
+def _per_frame_us(cpu_s: float, frames: int) -> float | None:
+    return round(cpu_s * 1e6 / frames, 1) if frames else None
+
+
 def _since_due_ms(record: TickTime | BatchTime) -> float:
     return record.created_ms + 0.5 - record.scheduled_us / 1000
 
@@ -250,19 +259,24 @@ def _report(args: argparse.Namespace, tick_rate: int, floor: dict | None, steps:
     }
 
 
+def _pair_us(step: dict) -> str:
+    worker, bots = step["worker_us_per_frame"], step["bots_us_per_frame"]
+    return "-" if worker is None or bots is None else f"{worker:.0f} / {bots:.0f}"
+
+
 def _print_table(report: dict) -> None:
     def pair(figures: dict | None) -> str:
         return "-" if figures is None else f"{figures['p50']:.1f} / {figures['p99']:.1f}"
 
     print(
         f"\n{'N':>6}{'live':>7}{'jitter ms p50/p99':>20}{'tick→frame ms p50/p99':>24}"
-        f"{'frames/s':>10}{'inputs/s':>10}{'ended/s':>9}{'worker CPU':>12}{'bots CPU':>10}{'skipped':>9}  held"
+        f"{'frames/s':>10}{'inputs/s':>10}{'ended/s':>9}{'worker CPU':>12}{'bots CPU':>10}{'µs/frame w/b':>14}{'skipped':>9}  held"
     )
     for step in report["steps"]:
         print(
             f"{step['sessions']:>6}{step['live_sessions']:>7}{pair(step['jitter_ms']):>20}"
             f"{pair(step['tick_to_frame_ms']):>24}{step['frames_per_s']:>10,}{step['inputs_per_s']:>10,}{step['runs_ended_per_s']:>9.1f}{step['worker_cpu_pct']:>11.0f}%"
-            f"{step['bots_cpu_pct']:>9.0f}%{step['ticks_skipped']:>9}  {'yes' if step['within_bounds'] else 'no'}"
+            f"{step['bots_cpu_pct']:>9.0f}%{_pair_us(step):>14}{step['ticks_skipped']:>9}  {'yes' if step['within_bounds'] else 'no'}"
         )
     bounds = report["bounds_ms"]
     print(f"\nKafka produce → consume round trip (the floor), ms p50/p99: {pair(report['kafka_roundtrip_ms'])}")

@@ -41,4 +41,5 @@ def test_bench_runtime_writes_the_figures(topic_partitions: int, tmp_path: Path)
         assert step["frames_per_s"] > 0
         assert step["worker_cpu_pct"] > 0
         assert step["runs_ended_per_s"] >= 0
+        assert step["worker_us_per_frame"] > 0 and step["bots_us_per_frame"] > 0
     assert "largest N within" in done.stdout
