@@ -54,6 +54,9 @@ class Effects:
     results: list[dict] = field(default_factory=list)  # RunResult datums
     decisions: list[dict] = field(default_factory=list)  # SeatDecision datums
     changed: set[str] = field(default_factory=set)  # sessions whose views must be rewritten
+    # False while re-folding the past (recovery): its frames are never sent, and
+    # building them is most of a tick's cost.
+    want_frames: bool = True
 
 
 def open_session(command: SessionCommand, opened: SessionOpened, offset: int, partition: int) -> SessionState | None:
@@ -173,7 +176,8 @@ def tick(state: SessionState, command: SessionCommand, body: Tick, offset: int, 
     step = engine.step(state.engine_state, actions)
     state.engine_state = step.state
     state.last_input_seq = state.last_received_seq
-    effects.frames.append(frame_datum(engine, state, step.ended))
+    if effects.want_frames:
+        effects.frames.append(frame_datum(engine, state, step.ended))
     if step.ended:
         _end(state, step.end_reason or "ended", now, offset, effects, already_in_engine=True)
 

@@ -265,11 +265,11 @@ class SessionRuntime:
         if command is None:
             fold.applied_offset = offset
             return
-        effects = Effects()
+        effects = Effects(want_frames=live)
         ended = fold.apply(command, offset, effects)
         body = command.body
         if type(body) is Tick:
-            if live and effects.frames:
+            if effects.frames:
                 outbox.frames.append((body, effects.frames))
             # Partitions take turns, so their checkpoints do not all fall on one tick.
             if body.tickNo % self.checkpoint_ticks == entry.partition % self.checkpoint_ticks:

@@ -14,7 +14,7 @@ from schemas.records import (
     SeatRequested,
     SessionAbandoned,
 )
-from streams.sessions.fold import NOT_SPECTATABLE, SESSION_ENDED, SPECTATORS_FULL
+from streams.sessions.fold import NOT_SPECTATABLE, SESSION_ENDED, SPECTATORS_FULL, Effects
 from streams.sim.registry import ENGINES
 from tests.sessions.helpers import Folder, Log, opened
 
@@ -62,6 +62,24 @@ def test_frames_carry_the_state_hash_every_30_ticks_and_at_the_end() -> None:
     assert len(frames) > 30
     assert hashed == [f["seq"] for f in frames if f["seq"] % 30 == 0 or f is frames[-1]]
     assert frames[-1]["stateHash"] == folder.effects.results[0]["finalStateHash"]
+
+
+def test_a_fold_that_wants_no_frames_decides_exactly_the_same() -> None:
+    # Recovery re-folds without building frames; the states and results must not notice.
+    log = Log()
+    records = [log.add(S, opened()), log.add(S, PlayerConnected("c1"))]
+    for seq in range(1, 4):
+        records += [*(log.tick() for _ in range(19)), log.add(S, InputReceived(seq, "flap", "c1"))]
+    records += [log.tick() for _ in range(200)]  # long enough to fall to the ground
+    with_frames, without = Folder(), Folder(effects=Effects(want_frames=False))
+    with_frames.feed(*records[:60])
+    without.feed(*records[:60])
+    assert with_frames.fold.sessions[S].status == "live"
+    assert without.fold.sessions == with_frames.fold.sessions  # mid-run: every field of the state
+    with_frames.feed(*records[60:])
+    without.feed(*records[60:])
+    assert with_frames.effects.frames and without.effects.frames == []
+    assert with_frames.effects.results and without.effects.results == with_frames.effects.results
 
 
 def test_stale_duplicate_and_foreign_inputs_are_dropped() -> None:
