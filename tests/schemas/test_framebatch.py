@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from schemas import framebatch
 from schemas.codec import Codec
 from schemas.framebatch import FrameBatchWriter
 
@@ -40,3 +42,16 @@ def test_a_session_id_used_again_with_another_engine_version_gets_its_own_head()
     writer.encode(0, 1, 2, [frame])
     newer = frame | {"engineVersion": 2}
     assert CODEC.decode("FrameBatch", writer.encode(0, 1, 2, [newer]))["frames"] == [newer]
+
+
+def test_a_full_memory_of_heads_starts_over_and_still_writes_the_codec_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(framebatch, "_HEADS_MAX", 2)
+    writer = FrameBatchWriter(CODEC)
+    frames = [
+        {"sessionId": f"ses_{n}", "engineVersion": 1, "seq": n, "lastInputSeq": 0, "stateHash": "", "frameJson": "{}"}
+        for n in range(5)
+    ]
+    for _ in range(2):
+        encoded = writer.encode(0, 1, 2, frames)
+        assert encoded == CODEC.encode("FrameBatch", {"partition": 0, "tickNo": 1, "scheduledAtUs": 2, "frames": frames})
+        assert len(writer._heads) <= 2
