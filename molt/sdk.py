@@ -26,9 +26,9 @@ from websockets.exceptions import ConnectionClosed
 
 RECONNECT_ATTEMPTS = 5
 SNAPSHOT_ANSWER_TIMEOUT_S = 10.0
-# How many frames ``play_with`` waits for one that covers its last input before deciding
-# again anyway: an input the edge refused (a flood) or lost with a dropped socket is never
-# covered.
+# How many frames ``InputGate`` waits for one that covers the last input before letting
+# the next go anyway: an input the edge refused (a flood) or lost with a dropped socket is
+# never covered.
 UNCOVERED_INPUT_FRAMES = 6
 
 

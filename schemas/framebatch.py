@@ -13,7 +13,7 @@ items) closed by a zero count.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import Any
 
 from schemas.codec import Codec
@@ -53,11 +53,11 @@ class FrameBatchWriter:
         self._header = codec.header("FrameBatch")
         self._heads: dict[tuple[str, int], bytes] = {}
 
-    def encode(self, partition: int, tick_no: int, scheduled_us: int, frames: Iterable[dict[str, Any]]) -> bytes:
+    def encode(self, partition: int, tick_no: int, scheduled_us: int, frames: Sequence[dict[str, Any]]) -> bytes:
         parts = [self._header, encode_long(partition), encode_long(tick_no), encode_long(scheduled_us)]
-        count = 0
+        if frames:
+            parts.append(encode_long(len(frames)))  # one block holds every frame
         for frame in frames:
-            count += 1
             parts += (
                 self._head(frame["sessionId"], frame["engineVersion"]),
                 encode_long(frame["seq"]),
@@ -65,8 +65,6 @@ class FrameBatchWriter:
                 encode_string(frame["stateHash"]),
                 encode_string(frame["frameJson"]),
             )
-        if count:
-            parts.insert(4, encode_long(count))
         parts.append(b"\x00")
         return b"".join(parts)
 

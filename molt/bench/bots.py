@@ -85,7 +85,8 @@ class BotDriver:
         session_id = frame["sessionId"]
         policy, connection, gate = self.sessions[session_id]
         gate.on_frame(frame["lastInputSeq"])
-        if not gate.ready() and not frame["stateHash"]:
+        ready = gate.ready()
+        if not ready and not frame["stateHash"]:
             return None
         # orjson: the bots share the machine with the worker they load (stdlib json was
         # a quarter of their CPU at a thousand sessions).
@@ -94,7 +95,7 @@ class BotDriver:
             self.release(session_id)
             self.over.add(session_id)
             return None
-        if not gate.ready():
+        if not ready:
             return None
         action = policy(view)
         if action is None:
