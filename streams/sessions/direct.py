@@ -1,6 +1,7 @@
 """A topic the runtime writes with a producer of its own, outside Faust's.
 
-Seat decisions and frames go this way, each topic on its own producer. aiokafka keeps
+Seat decisions and frames go this way, each topic on its own producer (frames
+compressed: ``agents.FRAMES_COMPRESSION``). aiokafka keeps
 one produce request in flight per broker, so on Faust's shared producer a decision,
 which a viewer's HTTP request is waiting for, queued behind in-flight frames and
 changelog writes, and frames queued behind changelog writes. Neither needs Faust's
@@ -27,9 +28,10 @@ MAX_BATCH_BYTES = 512 * 1024
 
 
 class DirectTopic:
-    def __init__(self, bootstrap: str, name: str) -> None:
+    def __init__(self, bootstrap: str, name: str, *, compression: str | None = None) -> None:
         self.bootstrap = bootstrap
         self.name = name
+        self.compression = compression
         self._producer: AIOKafkaProducer | None = None
         self._started = asyncio.Event()
 
@@ -38,7 +40,11 @@ class DirectTopic:
 
     async def start(self) -> None:
         self._producer = AIOKafkaProducer(
-            bootstrap_servers=self.bootstrap, acks="all", linger_ms=0, max_batch_size=MAX_BATCH_BYTES
+            bootstrap_servers=self.bootstrap,
+            acks="all",
+            linger_ms=0,
+            max_batch_size=MAX_BATCH_BYTES,
+            compression_type=self.compression,
         )
         await self._producer.start()
         self._started.set()
