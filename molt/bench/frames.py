@@ -6,7 +6,8 @@ waiting for their player): they never end, and no worker's load or skipped ticks
 in the figures. ``FrameFeed`` publishes one FrameBatch per tick, on one partition (as
 a worker does for the sessions of a partition), holding a frame for every session; the
 frames are real ShellRunners frames, those of the reference bot's run from seed 0, in
-a loop, so their size is that of a live game's.
+a loop, so their size is that of a live game's, and compressed as the worker
+compresses them, so the edge decompresses what it would in production.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from aiokafka import AIOKafkaProducer
 from molt.aio import cancel_and_wait
 from molt.bench.pacing import ticks
 from schemas.codec import Codec
-from schemas.topics import SESSION_FRAMES
+from schemas.topics import FRAMES_COMPRESSION, SESSION_FRAMES
 from streams.sim.bots import reference_policy
 from streams.sim.registry import ENGINES
 from streams.sim.replay import record, replay
@@ -43,7 +44,9 @@ class FrameFeed:
         self.partition = partition
         self.codec = Codec()
         self.frames = game_frames()
-        self._producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=0)
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap, linger_ms=0, compression_type=FRAMES_COMPRESSION
+        )
         self._task: asyncio.Task | None = None
 
     async def __aenter__(self) -> FrameFeed:

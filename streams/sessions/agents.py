@@ -17,6 +17,7 @@ from molt import heap
 from molt.settings import TopicSettings, WorkerSettings
 from schemas.topics import (
     CHECKPOINTS_TABLE,
+    FRAMES_COMPRESSION,
     SEAT_REPLIES,
     SESSION_COMMANDS,
     SESSION_FRAMES,
@@ -31,13 +32,6 @@ from streams.sessions.runtime import RuntimeTables, RuntimeTopics, SessionRuntim
 from streams.sessions.clock import ClockProcess, ClockSettings
 from streams.sessions.direct import DirectTopic
 from streams.sim.registry import ENGINES
-
-# Frames are most of what the worker writes, and session.frames keeps a day of them:
-# about 1.3 TB uncompressed at a thousand sessions. Snappy shrinks a FrameBatch 6.1
-# times for about 0.5 µs a frame, and consumers save more than that on reading fewer
-# bytes. zstd (12.5 times) costs the worker 0.8-1.2 µs a frame more; aiokafka's lz4 is
-# level 9, 11 µs a frame. Measured side by side: see the README.
-FRAMES_COMPRESSION = "snappy"
 
 
 def install(app: faust.App, worker: WorkerSettings, topics: TopicSettings, bootstrap: str) -> SessionRuntime:

@@ -1,7 +1,7 @@
 """A topic the runtime writes with a producer of its own, outside Faust's.
 
 Seat decisions and frames go this way, each topic on its own producer (frames
-compressed: ``agents.FRAMES_COMPRESSION``). aiokafka keeps
+compressed: ``schemas.topics.FRAMES_COMPRESSION``). aiokafka keeps
 one produce request in flight per broker, so on Faust's shared producer a decision,
 which a viewer's HTTP request is waiting for, queued behind in-flight frames and
 changelog writes, and frames queued behind changelog writes. Neither needs Faust's

@@ -8,7 +8,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from schemas.codec import Codec
 from schemas.framebatch import FrameBatchWriter
-from streams.sessions.agents import FRAMES_COMPRESSION
+from schemas.topics import FRAMES_COMPRESSION
 from streams.sessions.direct import DirectTopic
 from tests.commands import fresh_topic
 
