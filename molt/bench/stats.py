@@ -3,6 +3,8 @@
 Percentiles use the nearest-rank method, so every figure is a value that was measured.
 CPU time is read from ``/proc/<pid>/stat`` (user + system, every thread of the process);
 ``tree_cpu_seconds`` adds the process's living descendants (the worker's clock process).
+``MachineCpu`` reads the whole machine's from ``/proc/stat``: how busy all its cores were
+over a window, and how much of it the hypervisor gave to other guests (steal).
 ``loop_ms`` times a fixed piece of pure Python: how fast this machine is right now.
 """
 
@@ -12,6 +14,7 @@ import math
 import os
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -63,6 +66,44 @@ def _stat_fields(pid: int) -> list[str]:
     stat = Path(f"/proc/{pid}/stat").read_text()
     # Fields after the command name, which is in parentheses and may hold spaces.
     return stat[stat.rindex(")") + 2 :].split()
+
+
+@dataclass(frozen=True)
+class MachineCpu:
+    """The machine's CPU time so far, in clock ticks summed over every core (``/proc/stat``)."""
+
+    busy: int
+    idle: int
+    steal: int
+
+    @classmethod
+    def parse(cls, stat: str) -> MachineCpu:
+        """From the text of ``/proc/stat``: its aggregate ``cpu`` line."""
+        line = next((line for line in stat.splitlines() if line.startswith("cpu ")), None)
+        if line is None:
+            raise ValueError("no aggregate 'cpu' line in /proc/stat")
+        # user nice system idle iowait irq softirq steal [guest guest_nice]: guest time
+        # is already counted in user and nice, so it is left out.
+        user, nice, system, idle, iowait, irq, softirq, steal = map(int, line.split()[1:9])
+        return cls(busy=user + nice + system + irq + softirq, idle=idle + iowait, steal=steal)
+
+    @classmethod
+    def now(cls) -> MachineCpu:
+        return cls.parse(Path("/proc/stat").read_text())
+
+    def shares_since(self, earlier: MachineCpu) -> dict[str, float] | None:
+        """``{"busy_pct", "steal_pct"}`` of the time between ``earlier`` and this reading.
+
+        Busy is what this machine's processes ran, steal what the hypervisor ran
+        elsewhere while this machine wanted to run: both in % of all cores' time, so on
+        a machine that had every core in use the two add up to 100. None when no time
+        passed.
+        """
+        busy, idle, steal = self.busy - earlier.busy, self.idle - earlier.idle, self.steal - earlier.steal
+        total = busy + idle + steal
+        if total <= 0:
+            return None
+        return {"busy_pct": round(100 * busy / total, 1), "steal_pct": round(100 * steal / total, 1)}
 
 
 # Iterations of the fixed loop: about a third of a second on the benchmark box.

@@ -19,7 +19,11 @@ broker's start. After ``--warmup`` seconds, a window of ``--seconds`` is measure
   sent;
 - CPU: the worker process's user + system time over the window, in % of one core (and
   the same for this process, which plays every bot), and the same time per frame
-  produced, in µs: what a frame costs each side, whatever N.
+  produced, in µs: what a frame costs each side, whatever N;
+- the machine: how busy all its cores were over the window (the broker and everything
+  else included; 100% = every core), and steal: the share of the cores' time the
+  hypervisor ran other guests while this machine had work. A window with steal measured
+  a slower machine than its neighbours.
 
 CreateTime has millisecond resolution and is truncated; each figure takes the middle of
 its millisecond, so it is within ±0.5 ms. Both clocks are this machine's. N holds when
@@ -38,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import time
 from collections.abc import Coroutine
 from dataclasses import asdict, dataclass
@@ -46,7 +51,7 @@ from typing import Any
 from molt.bench.harness import EXIT_USAGE, add_service_arguments, counts, run_with_worker
 from molt.bench.load import BatchTime, LiveSessions, TimedBotDriver
 from molt.bench.roundtrip import roundtrip_ms
-from molt.bench.stats import percentiles, tree_cpu_seconds
+from molt.bench.stats import MachineCpu, percentiles, tree_cpu_seconds
 from molt.bench.ticks import TickTime, tick_times
 from molt.bench.writer import CommandWriter
 from molt.settings import WorkerSettings
@@ -92,6 +97,8 @@ class Step:
     bots_cpu_pct: float
     worker_us_per_frame: float | None
     bots_us_per_frame: float | None
+    machine_busy_pct: float | None
+    steal_pct: float | None
     ticks_due: int
     ticks_skipped: int
     other_tickers: list[str]
@@ -164,6 +171,7 @@ async def _measure_step(
     batches = _window_batches(driver.batches, start_us, end_us)
     frames = sum(b.frames for b in batches)
     ticks_due = _ticks_due(tick_rate, start_us, end_us)
+    machine = ended.machine.shares_since(began.machine) or {}
     return Step(
         sessions=n,
         live_sessions=round(frames / len({b.tick_no for b in batches})) if batches else 0,
@@ -176,6 +184,8 @@ async def _measure_step(
         bots_cpu_pct=round(100 * (ended.own_cpu_s - began.own_cpu_s) / window_s, 1),
         worker_us_per_frame=_per_frame_us(ended.worker_cpu_s - began.worker_cpu_s, frames),
         bots_us_per_frame=_per_frame_us(ended.own_cpu_s - began.own_cpu_s, frames),
+        machine_busy_pct=machine.get("busy_pct"),
+        steal_pct=machine.get("steal_pct"),
         ticks_due=ticks_due,
         ticks_skipped=ticks_due - len({t.tick_no for t in ticks}),
         other_tickers=sorted(tickers),
@@ -201,10 +211,14 @@ class _Mark:
     own_cpu_s: float
     inputs: int
     runs_ended: int
+    machine: MachineCpu
 
     @classmethod
     def now(cls, worker_pid: int, driver: TimedBotDriver) -> _Mark:
-        return cls(time.time(), tree_cpu_seconds(worker_pid), time.process_time(), driver.inputs_sent, len(driver.over))
+        return cls(
+            time.time(), tree_cpu_seconds(worker_pid), time.process_time(), driver.inputs_sent, len(driver.over),
+            MachineCpu.now(),
+        )  # fmt: skip
 
 
 async def _settle(driver: TimedBotDriver, end_us: int) -> None:
@@ -247,6 +261,7 @@ def _report(args: argparse.Namespace, tick_rate: int, floor: dict | None, steps:
     return {
         "tick_rate": tick_rate,
         "partitions": args.partitions,
+        "cores": os.cpu_count(),
         "window_s": args.seconds,
         "warmup_s": args.warmup,
         "first_warmup_s": args.first_warmup,
@@ -264,22 +279,29 @@ def _pair_us(step: dict) -> str:
     return "-" if worker is None or bots is None else f"{worker:.0f} / {bots:.0f}"
 
 
+def _pct(share: float | None) -> str:
+    return "-" if share is None else f"{share:.0f}%"
+
+
 def _print_table(report: dict) -> None:
     def pair(figures: dict | None) -> str:
         return "-" if figures is None else f"{figures['p50']:.1f} / {figures['p99']:.1f}"
 
     print(
         f"\n{'N':>6}{'live':>7}{'jitter ms p50/p99':>20}{'tick→frame ms p50/p99':>24}"
-        f"{'frames/s':>10}{'inputs/s':>10}{'ended/s':>9}{'worker CPU':>12}{'bots CPU':>10}{'µs/frame w/b':>14}{'skipped':>9}  held"
+        f"{'frames/s':>10}{'inputs/s':>10}{'ended/s':>9}{'worker CPU':>12}{'bots CPU':>10}{'µs/frame w/b':>14}"
+        f"{'machine':>9}{'steal':>7}{'skipped':>9}  held"
     )
     for step in report["steps"]:
         print(
             f"{step['sessions']:>6}{step['live_sessions']:>7}{pair(step['jitter_ms']):>20}"
             f"{pair(step['tick_to_frame_ms']):>24}{step['frames_per_s']:>10,}{step['inputs_per_s']:>10,}{step['runs_ended_per_s']:>9.1f}{step['worker_cpu_pct']:>11.0f}%"
-            f"{step['bots_cpu_pct']:>9.0f}%{_pair_us(step):>14}{step['ticks_skipped']:>9}  {'yes' if step['within_bounds'] else 'no'}"
+            f"{step['bots_cpu_pct']:>9.0f}%{_pair_us(step):>14}{_pct(step['machine_busy_pct']):>9}{_pct(step['steal_pct']):>7}"
+            f"{step['ticks_skipped']:>9}  {'yes' if step['within_bounds'] else 'no'}"
         )
     bounds = report["bounds_ms"]
-    print(f"\nKafka produce → consume round trip (the floor), ms p50/p99: {pair(report['kafka_roundtrip_ms'])}")
+    print(f"\nmachine and steal: % of all {report['cores']} cores' time (steal: run by the hypervisor for other guests)")
+    print(f"Kafka produce → consume round trip (the floor), ms p50/p99: {pair(report['kafka_roundtrip_ms'])}")
     print(
         f"largest N within p99 jitter ≤ {bounds['jitter_p99']:g} ms and p99 tick→frame ≤ "
         f"{bounds['tick_to_frame_p99']:g} ms: {report['max_sessions_at_30hz'] or 'none'}"

@@ -30,6 +30,7 @@ def test_bench_runtime_writes_the_figures(topic_partitions: int, tmp_path: Path)
 
     report = json.loads(out.read_text())
     assert report["tick_rate"] == 30
+    assert report["cores"] >= 1
     # How fast the machine was, timed before and after, so runs can be compared.
     assert all(report["machine_loop_ms"][when] > 0 for when in ("before", "after"))
     assert report["max_sessions_at_30hz"] in (None, 2, 5)
@@ -42,4 +43,6 @@ def test_bench_runtime_writes_the_figures(topic_partitions: int, tmp_path: Path)
         assert step["worker_cpu_pct"] > 0
         assert step["runs_ended_per_s"] >= 0
         assert step["worker_us_per_frame"] > 0 and step["bots_us_per_frame"] > 0
+        # The whole machine's share, in which the worker and the bots are.
+        assert 0 < step["machine_busy_pct"] <= 100 and 0 <= step["steal_pct"] <= 100
     assert "largest N within" in done.stdout
