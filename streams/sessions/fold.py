@@ -134,6 +134,7 @@ def apply(state: SessionState, command: SessionCommand, offset: int, effects: Ef
             if seat is not None:
                 seat.occupied = True
                 seat.renewed_at_ms = now
+                _seat_may_expire_at(state, seat)  # a lease can run out before the claim window
         case SeatRenewed(leaseId=lease_id):
             seat = state.seats.get(lease_id)
             if seat is not None:
@@ -156,7 +157,7 @@ def tick(state: SessionState, command: SessionCommand, body: Tick, offset: int, 
     state.applied_offset = offset
     state.last_tick_no = body.tickNo
     now = command.atMs
-    if state.seats:
+    if state.seats and now > state.seats_expire_from_ms:
         _expire_seats(state, now, effects)
     if state.status == WAITING:
         if now - state.created_at_ms > state.policy.waiting_expiry_ms:
@@ -233,14 +234,26 @@ def _decide_seat(state: SessionState, command: SessionCommand, request: SeatRequ
     if len(state.seats) >= state.spectators_max:
         return decision(False, SPECTATORS_FULL, None)
     lease_id = "lse_" + request.requestId
-    state.seats[lease_id] = Seat(lease_id, request.viewerId, request.flow, granted_at_ms=now)
+    seat = state.seats[lease_id] = Seat(lease_id, request.viewerId, request.flow, granted_at_ms=now)
+    _seat_may_expire_at(state, seat)
     return decision(True, None, lease_id)
 
 
+def _seat_may_expire_at(state: SessionState, seat: Seat) -> None:
+    state.seats_expire_from_ms = min(state.seats_expire_from_ms, seat.expires_at_ms(state.policy))
+
+
 def _expire_seats(state: SessionState, now: int, effects: Effects) -> None:
-    expired = [lease for lease, seat in state.seats.items() if seat.expires_at_ms(state.policy) < now]
+    """Free every seat whose claim window or lease ran out before ``now``.
+
+    Looks at each seat, so it runs only once ``now`` passed the earliest expiry: a
+    session watched by thousands is not scanned thirty times a second.
+    """
+    policy = state.policy
+    expired = [lease for lease, seat in state.seats.items() if seat.expires_at_ms(policy) < now]
     for lease_id in expired:
         del state.seats[lease_id]
+    state.seats_expire_from_ms = min((seat.expires_at_ms(policy) for seat in state.seats.values()), default=0)
     if expired:
         effects.changed.add(state.session_id)
 

@@ -77,6 +77,11 @@ class SessionState:
     producers: dict[str, int] = field(default_factory=dict)
     seats: dict[str, Seat] = field(default_factory=dict)
     snapshot_requested: bool = False
+    # No seat expires before this (ms of the log's time), so a tick before it need not
+    # look at each seat: renewals only move expiries later, and a grant or an occupation
+    # that moves one earlier lowers it. Derived, not persisted: 0 makes the next tick
+    # look at every seat and set it again.
+    seats_expire_from_ms: int = field(default=0, compare=False)
 
     @property
     def active(self) -> bool:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from schemas.records import (
     InputReceived,
     PlayerConnected,
@@ -222,6 +225,61 @@ def test_an_occupied_seat_lives_while_renewed_and_expires_without() -> None:
     log.wait_ms(1100)
     folder.feed(log.tick())
     assert folder.fold.sessions[S].seats == {}
+
+
+def test_a_tick_looks_at_the_seats_only_once_the_earliest_may_have_expired() -> None:
+    log, folder = live_session(seatClaimMs=5000, seatLeaseMs=1000)
+    folder.feed(request(log, "v1", "r1"), log.tick())
+    state = folder.fold.sessions[S]
+    claim_ends = state.seats["lse_r1"].granted_at_ms + 5000
+    assert state.seats_expire_from_ms == claim_ends
+    log.wait_ms(100)
+    folder.feed(request(log, "v2", "r2"))
+    # Occupied, the seat's lease runs out before its claim window would have.
+    folder.feed(log.add(S, SeatOccupied("lse_r1", "sock")))
+    assert state.seats_expire_from_ms == log.now_ms + 1000
+
+
+# Seat traffic on a session nobody plays (so no run ends it): grants, claims, renewals,
+# releases, time passing and ticks, in any order.
+_SEAT_OPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("request"), st.integers(0, 5)),
+        st.tuples(st.sampled_from(["occupy", "renew", "release"]), st.integers(0, 7)),
+        st.tuples(st.just("wait"), st.integers(0, 1500)),
+        st.tuples(st.just("tick"), st.just(0)),
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_SEAT_OPS)
+def test_skipping_seat_scans_decides_as_scanning_every_tick(ops: list[tuple[str, int]]) -> None:
+    log = Log()
+    start = log.add(S, opened(spectators_max=4, seatClaimMs=1000, seatLeaseMs=700, waitingExpiryMs=10**9))
+    lazy, eager = Folder().feed(start), Folder().feed(start)
+    for n, (op, arg) in enumerate(ops):
+        leases = [d["leaseId"] for d in lazy.decisions() if d["granted"]]
+        if op == "request":
+            record = request(log, f"v{arg}", f"r{n}")
+        elif op == "wait":
+            log.wait_ms(arg)
+            continue
+        elif op == "tick":
+            record = log.tick()
+            eager.fold.sessions[S].seats_expire_from_ms = 0  # the reference scans every tick
+        elif not leases:
+            continue
+        else:
+            lease = leases[arg % len(leases)]
+            body = {"occupy": SeatOccupied(lease, "sock"), "renew": SeatRenewed(lease), "release": SeatReleased(lease)}[op]
+            record = log.add(S, body)
+        lazy.feed(record)
+        eager.feed(record)
+        assert lazy.fold.sessions[S].seats == eager.fold.sessions[S].seats
+        assert lazy.decisions() == eager.decisions()
+        assert lazy.effects.changed == eager.effects.changed
 
 
 def test_practice_and_ended_sessions_refuse_seats() -> None:
