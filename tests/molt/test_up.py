@@ -41,6 +41,15 @@ def wait_for_live_session(url: str, game: str, timeout_s: float = 60) -> bool:
     return False
 
 
+def ctrl_c_as_in_a_terminal() -> None:
+    """In the child before it starts: SIGINT back to its default.
+
+    A suite started in the background of a script inherits SIGINT ignored, and Python
+    then leaves it ignored, so ``molt up`` would never see this test's Ctrl-C.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_up_serves_and_ctrl_c_stops_everything(tmp_path: Path) -> None:
     kafka_port, controller_port, worker_port, edge_port = free_ports(4)
     env = {k: v for k, v in os.environ.items() if k != "MOLT_KAFKA_BOOTSTRAP"}
@@ -59,32 +68,40 @@ def test_up_serves_and_ctrl_c_stops_everything(tmp_path: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=ctrl_c_as_in_a_terminal,
     )
     lines: list[str] = []
-    try:
-        assert up.stdout is not None
-        for line in up.stdout:  # ends when `molt up` exits; the test timeout bounds it
-            lines.append(line)
-            if "MoltStation Live is up" in line:
-                break
-        output = "".join(lines)
-        assert "MoltStation Live is up" in output, output
-        url = re.search(r"is up: (http://\S+)", output).group(1)
-        pids = [int(p) for p in re.findall(r"pid (\d+)", output)]
-        assert len(pids) == 5, output  # kafka, worker, edge, and the bots of each game
-        assert url == f"http://127.0.0.1:{edge_port}"
-        assert httpx.get(f"{url}/healthz").status_code == 200
-        assert httpx.get(f"{url}/readyz").status_code == 200
-        assert {"worker.log", "edge.log", "kafka.out"} <= {p.name for p in (tmp_path / "run").iterdir()}
-        for game in ("flappy-bots", "shellrunners"):
-            assert wait_for_live_session(url, game), f"no demo bot is playing {game}"
+    with up:  # closes the pipe however the test ends
+        try:
+            assert up.stdout is not None
+            for line in up.stdout:  # ends when `molt up` exits; the test timeout bounds it
+                lines.append(line)
+                if "MoltStation Live is up" in line:
+                    break
+            output = "".join(lines)
+            assert "MoltStation Live is up" in output, output
+            url = re.search(r"is up: (http://\S+)", output).group(1)
+            pids = [int(p) for p in re.findall(r"pid (\d+)", output)]
+            assert len(pids) == 5, output  # kafka, worker, edge, and the bots of each game
+            assert url == f"http://127.0.0.1:{edge_port}"
+            assert httpx.get(f"{url}/healthz").status_code == 200
+            assert httpx.get(f"{url}/readyz").status_code == 200
+            assert {"worker.log", "edge.log", "kafka.out"} <= {p.name for p in (tmp_path / "run").iterdir()}
+            for game in ("flappy-bots", "shellrunners"):
+                assert wait_for_live_session(url, game), f"no demo bot is playing {game}"
 
-        up.send_signal(signal.SIGINT)  # what Ctrl-C in the terminal sends
-        rest, _ = up.communicate(timeout=UP_TIMEOUT_S)
-    finally:
-        if up.poll() is None:
-            up.kill()
-            up.wait()
+            up.send_signal(signal.SIGINT)  # what Ctrl-C in the terminal sends
+            rest, _ = up.communicate(timeout=UP_TIMEOUT_S)
+        finally:
+            if up.poll() is None:
+                # SIGTERM first: `molt up` then stops what it started, which a SIGKILL
+                # would leave running under the rest of the suite.
+                up.terminate()
+                try:
+                    up.wait(timeout=UP_TIMEOUT_S)
+                except subprocess.TimeoutExpired:
+                    up.kill()
+                    up.wait()
     assert up.returncode == 0, rest
     assert "stopped." in rest
     assert [pid for pid in pids if pid_alive(pid)] == []
