@@ -2,7 +2,9 @@
 
 Percentiles use the nearest-rank method, so every figure is a value that was measured.
 CPU time is read from ``/proc/<pid>/stat`` (user + system, every thread of the process);
-``tree_cpu_seconds`` adds the process's living descendants (the worker's clock process).
+``tree_cpu_seconds`` adds the process's living descendants (the worker's clock process),
+``main_thread_cpu_seconds`` is the main thread's alone (a worker's event loop: it cannot
+use more than one core, whatever the process's other threads do).
 ``MachineCpu`` reads the whole machine's from ``/proc/stat``: how busy all its cores were
 over a window, and how much of it the hypervisor gave to other guests (steal).
 ``loop_ms`` times a fixed piece of pure Python: how fast this machine is right now.
@@ -39,6 +41,12 @@ def cpu_seconds(pid: int) -> float:
     return (utime + stime) / _CLOCK_TICKS
 
 
+def main_thread_cpu_seconds(pid: int) -> float:
+    """CPU time the main thread of ``pid`` has used so far: the one that runs its event loop."""
+    fields = _stat_fields(pid, f"/proc/{pid}/task/{pid}/stat")
+    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+
+
 def tree_cpu_seconds(pid: int) -> float:
     """CPU time ``pid`` and every living process below it have used so far."""
     parents = _parents()
@@ -62,8 +70,8 @@ def _parents() -> dict[int, int]:
     return parents
 
 
-def _stat_fields(pid: int) -> list[str]:
-    stat = Path(f"/proc/{pid}/stat").read_text()
+def _stat_fields(pid: int, path: str | None = None) -> list[str]:
+    stat = Path(path or f"/proc/{pid}/stat").read_text()
     # Fields after the command name, which is in parentheses and may hold spaces.
     return stat[stat.rindex(")") + 2 :].split()
 

@@ -19,7 +19,9 @@ broker's start. After ``--warmup`` seconds, a window of ``--seconds`` is measure
   sent;
 - CPU: the worker process's user + system time over the window, in % of one core (and
   the same for this process, which plays every bot), and the same time per frame
-  produced, in µs: what a frame costs each side, whatever N;
+  produced, in µs: what a frame costs each side, whatever N; and the worker's main
+  thread alone (its event loop, which folds every partition: at 100% the worker is
+  saturated, however many cores are free);
 - the machine: how busy all its cores were over the window (the broker and everything
   else included; 100% = every core), and steal: the share of the cores' time the
   hypervisor ran other guests while this machine had work. A window with steal measured
@@ -51,7 +53,7 @@ from typing import Any
 from molt.bench.harness import EXIT_USAGE, add_service_arguments, counts, run_with_worker
 from molt.bench.load import BatchTime, LiveSessions, TimedBotDriver
 from molt.bench.roundtrip import roundtrip_ms
-from molt.bench.stats import MachineCpu, percentiles, tree_cpu_seconds
+from molt.bench.stats import MachineCpu, main_thread_cpu_seconds, percentiles, tree_cpu_seconds
 from molt.bench.ticks import TickTime, tick_times
 from molt.bench.writer import CommandWriter
 from molt.settings import WorkerSettings
@@ -94,6 +96,7 @@ class Step:
     inputs_per_s: int
     runs_ended_per_s: float
     worker_cpu_pct: float
+    worker_loop_cpu_pct: float
     bots_cpu_pct: float
     worker_us_per_frame: float | None
     bots_us_per_frame: float | None
@@ -181,6 +184,7 @@ async def _measure_step(
         inputs_per_s=round((ended.inputs - began.inputs) / window_s),
         runs_ended_per_s=round((ended.runs_ended - began.runs_ended) / window_s, 1),
         worker_cpu_pct=round(100 * (ended.worker_cpu_s - began.worker_cpu_s) / window_s, 1),
+        worker_loop_cpu_pct=round(100 * (ended.worker_loop_cpu_s - began.worker_loop_cpu_s) / window_s, 1),
         bots_cpu_pct=round(100 * (ended.own_cpu_s - began.own_cpu_s) / window_s, 1),
         worker_us_per_frame=_per_frame_us(ended.worker_cpu_s - began.worker_cpu_s, frames),
         bots_us_per_frame=_per_frame_us(ended.own_cpu_s - began.own_cpu_s, frames),
@@ -208,6 +212,7 @@ class _Mark:
 
     wall_s: float
     worker_cpu_s: float
+    worker_loop_cpu_s: float
     own_cpu_s: float
     inputs: int
     runs_ended: int
@@ -216,8 +221,8 @@ class _Mark:
     @classmethod
     def now(cls, worker_pid: int, driver: TimedBotDriver) -> _Mark:
         return cls(
-            time.time(), tree_cpu_seconds(worker_pid), time.process_time(), driver.inputs_sent, len(driver.over),
-            MachineCpu.now(),
+            time.time(), tree_cpu_seconds(worker_pid), main_thread_cpu_seconds(worker_pid), time.process_time(),
+            driver.inputs_sent, len(driver.over), MachineCpu.now(),
         )  # fmt: skip
 
 
@@ -289,18 +294,19 @@ def _print_table(report: dict) -> None:
 
     print(
         f"\n{'N':>6}{'live':>7}{'jitter ms p50/p99':>20}{'tick→frame ms p50/p99':>24}"
-        f"{'frames/s':>10}{'inputs/s':>10}{'ended/s':>9}{'worker CPU':>12}{'bots CPU':>10}{'µs/frame w/b':>14}"
+        f"{'frames/s':>10}{'inputs/s':>10}{'ended/s':>9}{'worker CPU':>12}{'loop':>6}{'bots CPU':>10}{'µs/frame w/b':>14}"
         f"{'machine':>9}{'steal':>7}{'skipped':>9}  held"
     )
     for step in report["steps"]:
         print(
             f"{step['sessions']:>6}{step['live_sessions']:>7}{pair(step['jitter_ms']):>20}"
             f"{pair(step['tick_to_frame_ms']):>24}{step['frames_per_s']:>10,}{step['inputs_per_s']:>10,}{step['runs_ended_per_s']:>9.1f}{step['worker_cpu_pct']:>11.0f}%"
-            f"{step['bots_cpu_pct']:>9.0f}%{_pair_us(step):>14}{_pct(step['machine_busy_pct']):>9}{_pct(step['steal_pct']):>7}"
+            f"{step['worker_loop_cpu_pct']:>5.0f}%{step['bots_cpu_pct']:>9.0f}%{_pair_us(step):>14}{_pct(step['machine_busy_pct']):>9}{_pct(step['steal_pct']):>7}"
             f"{step['ticks_skipped']:>9}  {'yes' if step['within_bounds'] else 'no'}"
         )
     bounds = report["bounds_ms"]
-    print(f"\nmachine and steal: % of all {report['cores']} cores' time (steal: run by the hypervisor for other guests)")
+    print("\nloop: the worker's main thread, which runs its event loop (at 100% the worker is saturated)")
+    print(f"machine and steal: % of all {report['cores']} cores' time (steal: run by the hypervisor for other guests)")
     print(f"Kafka produce → consume round trip (the floor), ms p50/p99: {pair(report['kafka_roundtrip_ms'])}")
     print(
         f"largest N within p99 jitter ≤ {bounds['jitter_p99']:g} ms and p99 tick→frame ≤ "

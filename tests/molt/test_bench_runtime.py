@@ -41,6 +41,8 @@ def test_bench_runtime_writes_the_figures(topic_partitions: int, tmp_path: Path)
         assert step["live_sessions"] > 0
         assert step["frames_per_s"] > 0
         assert step["worker_cpu_pct"] > 0
+        # The main thread is one of the worker's threads, and the clock process is not in it.
+        assert 0 < step["worker_loop_cpu_pct"] <= step["worker_cpu_pct"]
         assert step["runs_ended_per_s"] >= 0
         assert step["worker_us_per_frame"] > 0 and step["bots_us_per_frame"] > 0
         # The whole machine's share, in which the worker and the bots are.

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import threading
+import time
+
 import pytest
 
-from molt.bench.stats import MachineCpu
+from molt.bench.stats import MachineCpu, cpu_seconds, main_thread_cpu_seconds
 
 # Two readings of a 2-core machine one second apart (100 ticks a second a core):
 # 120 ticks of work, 50 idle, 30 stolen by the hypervisor.
@@ -42,3 +46,22 @@ def test_this_machine_reads_and_its_shares_are_shares() -> None:
     shares = later.shares_since(first)
     assert shares is not None
     assert 0 < shares["busy_pct"] <= 100 and 0 <= shares["steal_pct"] <= 100
+
+
+def test_the_main_threads_cpu_leaves_out_the_other_threads() -> None:
+    pid = os.getpid()
+
+    def others() -> float:
+        return cpu_seconds(pid) - main_thread_cpu_seconds(pid)
+
+    def spin() -> None:  # 100 ms of this thread's own CPU
+        began = time.thread_time()
+        while time.thread_time() - began < 0.1:
+            pass
+
+    before = others()
+    spinner = threading.Thread(target=spin)
+    spinner.start()
+    spinner.join()
+    # The kernel charges whole clock ticks (10 ms): well over half of it shows.
+    assert others() - before > 0.05
