@@ -140,7 +140,7 @@ def apply(state: SessionState, command: SessionCommand, offset: int, effects: Ef
             if seat is not None:
                 seat.renewed_at_ms = now
         case SeatReleased(leaseId=lease_id):
-            if state.seats.pop(lease_id, None) is not None:
+            if state.remove_seat(lease_id) is not None:
                 effects.changed.add(state.session_id)
         case SnapshotTriggered():
             state.snapshot_requested = True
@@ -234,7 +234,8 @@ def _decide_seat(state: SessionState, command: SessionCommand, request: SeatRequ
     if len(state.seats) >= state.spectators_max:
         return decision(False, SPECTATORS_FULL, None)
     lease_id = "lse_" + request.requestId
-    seat = state.seats[lease_id] = Seat(lease_id, request.viewerId, request.flow, granted_at_ms=now)
+    seat = Seat(lease_id, request.viewerId, request.flow, granted_at_ms=now)
+    state.add_seat(seat)
     _seat_may_expire_at(state, seat)
     return decision(True, None, lease_id)
 
@@ -252,7 +253,7 @@ def _expire_seats(state: SessionState, now: int, effects: Effects) -> None:
     policy = state.policy
     expired = [lease for lease, seat in state.seats.items() if seat.expires_at_ms(policy) < now]
     for lease_id in expired:
-        del state.seats[lease_id]
+        state.remove_seat(lease_id)
     state.seats_expire_from_ms = min((seat.expires_at_ms(policy) for seat in state.seats.values()), default=0)
     if expired:
         effects.changed.add(state.session_id)
@@ -274,7 +275,7 @@ def _end(
     state.ended_at_ms = now
     state.end_offset = offset
     state.pending.clear()
-    state.seats.clear()  # the broadcast is over: every seat comes back
+    state.clear_seats()  # the broadcast is over: every seat comes back
     effects.results.append(result_datum(state))
     effects.changed.add(state.session_id)
 

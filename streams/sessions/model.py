@@ -82,13 +82,32 @@ class SessionState:
     # that moves one earlier lowers it. Derived, not persisted: 0 makes the next tick
     # look at every seat and set it again.
     seats_expire_from_ms: int = field(default=0, compare=False)
+    # Which lease each viewer holds (a viewer holds one seat at most), so a request does
+    # not look at every seat of a session watched by thousands. Derived from ``seats``
+    # when the state is made, then kept in step by the seat methods below.
+    lease_of_viewer: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        self.lease_of_viewer = {seat.viewer_id: lease_id for lease_id, seat in self.seats.items()}
 
     @property
     def active(self) -> bool:
         return self.status != ENDED
 
     def seat_of(self, viewer_id: str) -> Seat | None:
-        for seat in self.seats.values():
-            if seat.viewer_id == viewer_id:
-                return seat
-        return None
+        lease_id = self.lease_of_viewer.get(viewer_id)
+        return None if lease_id is None else self.seats[lease_id]
+
+    def add_seat(self, seat: Seat) -> None:
+        self.seats[seat.lease_id] = seat
+        self.lease_of_viewer[seat.viewer_id] = seat.lease_id
+
+    def remove_seat(self, lease_id: str) -> Seat | None:
+        seat = self.seats.pop(lease_id, None)
+        if seat is not None:
+            del self.lease_of_viewer[seat.viewer_id]
+        return seat
+
+    def clear_seats(self) -> None:
+        self.seats.clear()
+        self.lease_of_viewer.clear()

@@ -62,4 +62,7 @@ def test_checkpoint_round_trip_keeps_every_field() -> None:
     log = build_log("shellrunners")
     state = Folder().feed(*log.records).fold.sessions["a"]
     codec = Codec()
-    assert state_from_datum(codec.decode("SessionState", codec.encode("SessionState", state_to_datum(state)))) == state
+    restored = state_from_datum(codec.decode("SessionState", codec.encode("SessionState", state_to_datum(state))))
+    assert restored == state
+    # What is derived rather than stored is derived again: the viewer's seat is found.
+    assert restored.seat_of("v1") is restored.seats["lse_r1"]

@@ -277,9 +277,14 @@ def test_skipping_seat_scans_decides_as_scanning_every_tick(ops: list[tuple[str,
             record = log.add(S, body)
         lazy.feed(record)
         eager.feed(record)
-        assert lazy.fold.sessions[S].seats == eager.fold.sessions[S].seats
+        state = lazy.fold.sessions[S]
+        assert state.seats == eager.fold.sessions[S].seats
         assert lazy.decisions() == eager.decisions()
         assert lazy.effects.changed == eager.effects.changed
+        # Each viewer's seat, as the index has it, is the one a look at every seat finds.
+        for viewer in (f"v{i}" for i in range(6)):
+            held = [seat for seat in state.seats.values() if seat.viewer_id == viewer]
+            assert [state.seat_of(viewer)] == (held or [None])
 
 
 def test_practice_and_ended_sessions_refuse_seats() -> None:
