@@ -36,15 +36,12 @@ def percentiles(samples: Sequence[float], *, digits: int = 2) -> dict[str, float
 
 def cpu_seconds(pid: int) -> float:
     """CPU time the process ``pid`` has used so far."""
-    fields = _stat_fields(pid)
-    utime, stime = int(fields[11]), int(fields[12])
-    return (utime + stime) / _CLOCK_TICKS
+    return _cpu_seconds(f"/proc/{pid}/stat")
 
 
 def main_thread_cpu_seconds(pid: int) -> float:
     """CPU time the main thread of ``pid`` has used so far: the one that runs its event loop."""
-    fields = _stat_fields(pid, f"/proc/{pid}/task/{pid}/stat")
-    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+    return _cpu_seconds(f"/proc/{pid}/task/{pid}/stat")
 
 
 def tree_cpu_seconds(pid: int) -> float:
@@ -64,14 +61,21 @@ def _parents() -> dict[int, int]:
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                parents[int(entry.name)] = int(_stat_fields(int(entry.name))[1])
+                parents[int(entry.name)] = int(_stat_fields(f"/proc/{entry.name}/stat")[1])
             except (FileNotFoundError, ProcessLookupError):
                 continue  # it ended while we looked
     return parents
 
 
-def _stat_fields(pid: int, path: str | None = None) -> list[str]:
-    stat = Path(path or f"/proc/{pid}/stat").read_text()
+def _cpu_seconds(stat_path: str) -> float:
+    """User + system time in a process's or a thread's ``stat`` file."""
+    fields = _stat_fields(stat_path)
+    utime, stime = int(fields[11]), int(fields[12])
+    return (utime + stime) / _CLOCK_TICKS
+
+
+def _stat_fields(stat_path: str) -> list[str]:
+    stat = Path(stat_path).read_text()
     # Fields after the command name, which is in parentheses and may hold spaces.
     return stat[stat.rindex(")") + 2 :].split()
 
