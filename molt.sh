@@ -3,8 +3,9 @@
 #   ./molt.sh up     run the product (Kafka, worker, edge, demo bots) until Ctrl-C
 #   ./molt.sh test   run the whole test suite
 # Set-up is idempotent and quick once done: a virtualenv in .venv with the project
-# installed, Java + Maven for the local Kafka and Chromium for the browser tests (from
-# Debian's packages if missing; Playwright drives /usr/bin/chromium and never downloads one).
+# installed (its C frame writers compiled by Cython and gcc), Java + Maven for the local
+# Kafka and Chromium for the browser tests (from Debian's packages if missing; Playwright
+# drives /usr/bin/chromium and never downloads one).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -12,6 +13,7 @@ need_debian_packages=()
 command -v java >/dev/null || need_debian_packages+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || need_debian_packages+=(maven)
 [ -x /usr/bin/chromium ] || need_debian_packages+=(chromium)
+command -v cc >/dev/null || need_debian_packages+=(gcc)  # compiles the frame writers
 if [ ${#need_debian_packages[@]} -gt 0 ]; then
   echo "setup: installing ${need_debian_packages[*]} from Debian's packages" >&2
   apt-get update -qq && apt-get install -y -qq "${need_debian_packages[@]}" >/dev/null
@@ -19,7 +21,9 @@ fi
 
 python=${PYTHON:-python3}
 stamp=.venv/.installed
-if [ ! -x .venv/bin/molt ] || [ pyproject.toml -nt "$stamp" ]; then
+# The install also compiles the .pyx modules: a changed one is built again.
+if [ ! -x .venv/bin/molt ] || [ pyproject.toml -nt "$stamp" ] \
+  || [ -n "$(find streams schemas -name '*.pyx' -newer "$stamp" 2>/dev/null)" ]; then
   echo "setup: installing the project into .venv" >&2
   "$python" -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'

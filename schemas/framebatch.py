@@ -18,6 +18,11 @@ from typing import Any
 
 from schemas.codec import Codec
 
+try:  # the same writer compiled, when the project is installed (see _framebatch.pyx)
+    from schemas import _framebatch as compiled_writer
+except ImportError:  # a source tree without the build: the writer below
+    compiled_writer = None
+
 # Varints of every value a frame's counters and lengths usually take, made once.
 _TABLE_SIZE = 1 << 14
 # Heads of sessions seen lately; cleared whole when full (a dict, not an LRU: cheap).
@@ -25,6 +30,8 @@ _HEADS_MAX = 20_000
 
 
 def _varint(n: int) -> bytes:
+    if not -(1 << 63) <= n < 1 << 63:
+        raise OverflowError(f"{n} does not fit an Avro long")
     n = (n << 1) ^ (n >> 63)  # zigzag: small magnitudes, either sign, take few bytes
     out = bytearray()
     while n > 0x7F:
@@ -47,13 +54,20 @@ def encode_string(text: str) -> bytes:
 
 
 class FrameBatchWriter:
-    """Encodes FrameBatch values (with the codec's single-object header)."""
+    """Encodes FrameBatch values (with the codec's single-object header).
 
-    def __init__(self, codec: Codec) -> None:
+    Uses the compiled writer when there is one, unless ``compiled`` is False.
+    """
+
+    def __init__(self, codec: Codec, *, compiled: bool = True) -> None:
         self._header = codec.header("FrameBatch")
         self._heads: dict[tuple[str, int], bytes] = {}
+        self.compiled = compiled and compiled_writer is not None
 
     def encode(self, partition: int, tick_no: int, scheduled_us: int, frames: Sequence[dict[str, Any]]) -> bytes:
+        if self.compiled:
+            frames = frames if isinstance(frames, list) else list(frames)
+            return compiled_writer.encode(self._header, partition, tick_no, scheduled_us, frames)
         parts = [self._header, encode_long(partition), encode_long(tick_no), encode_long(scheduled_us)]
         if frames:
             parts.append(encode_long(len(frames)))  # one block holds every frame

@@ -14,8 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from schemas.records import (
     InputReceived,
     PlayerConnected,
@@ -193,7 +191,7 @@ def frame_datum(engine: GameEngine, state: SessionState, final: bool) -> dict[st
         "seq": seq,
         "lastInputSeq": state.last_input_seq,
         "stateHash": engine.state_hash(engine_state) if final or seq % HASH_EVERY_TICKS == 0 else "",
-        "frameJson": orjson.dumps(engine.frame(engine_state)).decode(),
+        "frameJson": engine.frame_json(engine_state),
     }
 
 

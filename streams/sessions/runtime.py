@@ -55,6 +55,7 @@ from streams.sessions.direct import DirectTopic
 from streams.sessions.fold import Effects, result_datum, spectators_datum, view_datum
 from streams.sessions.model import SessionState
 from streams.sessions.partition import PartitionFold
+from streams.sim.registry import ENGINES
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +117,8 @@ class SessionRuntime:
         self.tables = tables
         self.codec = Codec()
         self.frame_batches = FrameBatchWriter(self.codec)
+        if not self.frame_batches.compiled or any(engine.frame_writer is None for engine in ENGINES.values()):
+            log.warning("frames are written by the Python references: reinstall the project to compile its writers")
         self.bootstrap = bootstrap
         self.checkpoint_ticks = checkpoint_ticks
         self.view_ticks = view_ticks

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from streams.sim.base import EngineBase, check_positive
+from streams.sim.base import EngineBase, check_positive, compiled_frames
 from streams.sim.engine import COLLISION, MAX_DURATION, Step
 from streams.sim.prng import below, seed_state
 
@@ -89,6 +89,8 @@ class FlappyBots(EngineBase):
             config.height, config.bird_x, config.bird_radius, config.pipe_width,
             config.pipe_spacing, config.first_pipe_x, config.max_ticks,
         )
+        if compiled_frames is not None:
+            self.frame_writer = compiled_frames.FlappyFrameWriter(self)
 
     def initial_state(self, seed: int) -> FlappyState:
         spawned, pipes, rng = self._spawn(0, 0, (), seed_state(seed))

@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from streams.sim.base import EngineBase, check_positive
+from streams.sim.base import EngineBase, check_positive, compiled_frames
 from streams.sim.engine import COLLISION, MAX_DURATION, Step
 from streams.sim.prng import below, seed_state
 
@@ -102,6 +102,9 @@ class ShellRunners(EngineBase):
         n = config.jump_ticks + 1
         # Height by jump ticks left: a parabola over the jump, zero on the sand.
         self._heights = (0, *(4 * config.jump_apex * (n - left) * left // (n * n) for left in range(1, n)))
+        if compiled_frames is not None:
+            lengths = [span[0] for span in SPANS]
+            self.frame_writer = compiled_frames.ShellFrameWriter(self, LANES, self._heights, KIND_NAMES, lengths)
 
     def initial_state(self, seed: int) -> ShellState:
         c = self.config

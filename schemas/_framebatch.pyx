@@ -1,0 +1,127 @@
+# cython: language_level=3, boundscheck=False, wraparound=False
+"""FrameBatch values written in C: ``FrameBatchWriter.encode`` (schemas/framebatch.py) compiled.
+
+The Python writer cost 1.5–3 µs per frame, about a tenth of the worker's event loop at
+a thousand sessions; this one writes the same bytes (a test holds the two, and the
+codec, byte for byte): one pass over the frames reads and sizes them, one writes them.
+
+Avro binary as there: ``int`` and ``long`` are zigzag varints, a string is its UTF-8
+length then the bytes, the frames one block closed by a zero count. A str's UTF-8 is
+read in place (CPython keeps an ASCII str's bytes as they are), so a frame's JSON is
+copied once, into the value.
+"""
+
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
+from cpython.dict cimport PyDict_GetItem
+from cpython.object cimport PyObject
+from libc.stdlib cimport free, malloc
+from libc.string cimport memcpy
+
+
+cdef extern from "Python.h":
+    const char* PyUnicode_AsUTF8AndSize(object text, Py_ssize_t* size) except NULL
+
+
+cdef inline unsigned long long zigzag(long long n) noexcept:
+    return (<unsigned long long>n << 1) ^ <unsigned long long>(n >> 63)
+
+
+cdef inline Py_ssize_t varint_size(long long n) noexcept:
+    cdef unsigned long long z = zigzag(n)
+    cdef Py_ssize_t size = 1
+    while z > 0x7F:
+        z >>= 7
+        size += 1
+    return size
+
+
+cdef inline Py_ssize_t put_varint(char* out, Py_ssize_t at, long long n) noexcept:
+    cdef unsigned long long z = zigzag(n)
+    while z > 0x7F:
+        out[at] = <char>((z & 0x7F) | 0x80)
+        at += 1
+        z >>= 7
+    out[at] = <char>z
+    return at + 1
+
+
+cdef inline Py_ssize_t put_text(char* out, Py_ssize_t at, const char* data, Py_ssize_t size) noexcept:
+    at = put_varint(out, at, size)
+    memcpy(out + at, data, size)
+    return at + size
+
+
+cdef object field(dict frame, str key):
+    cdef PyObject* value = PyDict_GetItem(frame, key)
+    if value is NULL:
+        raise KeyError(key)
+    return <object>value
+
+
+cdef struct Frame:
+    const char* session_id
+    Py_ssize_t session_id_size
+    long long engine_version, seq, last_input_seq
+    const char* state_hash
+    Py_ssize_t state_hash_size
+    const char* frame_json
+    Py_ssize_t frame_json_size
+
+
+cdef Py_ssize_t read_frame(dict frame, Frame* out) except -1:
+    """The frame's fields into ``out`` (its strings' bytes stay owned by ``frame``); its size."""
+    out.session_id = PyUnicode_AsUTF8AndSize(field(frame, "sessionId"), &out.session_id_size)
+    out.engine_version = field(frame, "engineVersion")
+    out.seq = field(frame, "seq")
+    out.last_input_seq = field(frame, "lastInputSeq")
+    out.state_hash = PyUnicode_AsUTF8AndSize(field(frame, "stateHash"), &out.state_hash_size)
+    out.frame_json = PyUnicode_AsUTF8AndSize(field(frame, "frameJson"), &out.frame_json_size)
+    return (
+        varint_size(out.session_id_size) + out.session_id_size
+        + varint_size(out.engine_version) + varint_size(out.seq) + varint_size(out.last_input_seq)
+        + varint_size(out.state_hash_size) + out.state_hash_size
+        + varint_size(out.frame_json_size) + out.frame_json_size
+    )
+
+
+cdef Py_ssize_t put_frame(char* out, Py_ssize_t at, Frame* frame) noexcept:
+    at = put_text(out, at, frame.session_id, frame.session_id_size)
+    at = put_varint(out, at, frame.engine_version)
+    at = put_varint(out, at, frame.seq)
+    at = put_varint(out, at, frame.last_input_seq)
+    at = put_text(out, at, frame.state_hash, frame.state_hash_size)
+    return put_text(out, at, frame.frame_json, frame.frame_json_size)
+
+
+def encode(bytes header, long long partition, long long tick_no, long long scheduled_us, list frames):
+    """A FrameBatch value: ``header`` (the codec's single-object header), then the record."""
+    cdef Py_ssize_t count = len(frames)
+    cdef Py_ssize_t size, at, i
+    cdef bytes value
+    cdef char* out
+    # The frames' fields, read once; their strings' bytes stay owned by the frames,
+    # which ``frames`` keeps alive until the value is written.
+    cdef Frame* fields = <Frame*>malloc(max(count, 1) * sizeof(Frame))
+    if fields is NULL:
+        raise MemoryError()
+    try:
+        size = len(header) + varint_size(partition) + varint_size(tick_no) + varint_size(scheduled_us) + 1
+        if count:
+            size += varint_size(count)
+        for i in range(count):
+            size += read_frame(<dict?>frames[i], &fields[i])
+        value = PyBytes_FromStringAndSize(NULL, size)
+        out = PyBytes_AS_STRING(value)
+        memcpy(out, <const char*>header, len(header))
+        at = len(header)
+        at = put_varint(out, at, partition)
+        at = put_varint(out, at, tick_no)
+        at = put_varint(out, at, scheduled_us)
+        if count:
+            at = put_varint(out, at, count)
+        for i in range(count):
+            at = put_frame(out, at, &fields[i])
+        out[at] = 0  # the end of the frames' block
+    finally:
+        free(fields)
+    return value
