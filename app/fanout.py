@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from app.ws.wire import FrameWire, text_frame
 from schemas.codec import Codec
+from schemas.framebatch import decode_batch
 
 FRAME_TEMPLATE = '{"t":"frame","tick":%d,"lastInputSeq":%d,"state":%s}'
 NORMAL_CLOSE = 1000
@@ -144,7 +145,7 @@ class Fanout:
 
     def on_frames(self, value: bytes) -> None:
         """A FrameBatch from session.frames."""
-        for frame in self._codec.decode("FrameBatch", value)["frames"]:
+        for frame in decode_batch(self._codec, value)["frames"]:
             session_id = frame["sessionId"]
             latest = LatestFrame(frame["seq"], frame["lastInputSeq"], frame["frameJson"])
             self.latest[session_id] = latest

@@ -39,6 +39,7 @@ from aiokafka.structs import ConsumerRecord
 
 from molt.logreader import LogReader
 from schemas.codec import Codec
+from schemas.framebatch import decode_batch
 from schemas.records import decode_command
 from schemas.topics import SESSION_COMMANDS, SESSION_FRAMES, SESSION_RESULTS
 from streams.sessions.verify import RunCheck, check_run
@@ -147,7 +148,7 @@ class RunLog:
                         return out
                     if needle not in record.value:
                         continue
-                    for frame in self.codec.decode("FrameBatch", record.value)["frames"]:
+                    for frame in decode_batch(self.codec, record.value)["frames"]:
                         session_id = frame["sessionId"]
                         if session_id in finals:
                             out[session_id].append(Logged(topic, partition, record.offset, record.timestamp, frame))

@@ -16,12 +16,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from schemas.codec import Codec
+from schemas.codec import Codec, CodecError
 
-try:  # the same writer compiled, when the project is installed (see _framebatch.pyx)
-    from schemas import _framebatch as compiled_writer
-except ImportError:  # a source tree without the build: the writer below
-    compiled_writer = None
+try:  # the same writer, and a reader, compiled when the project is installed (see _framebatch.pyx)
+    from schemas import _framebatch as compiled
+except ImportError:  # a source tree without the build: the writer below, the codec's reader
+    compiled = None
 
 # Varints of every value a frame's counters and lengths usually take, made once.
 _TABLE_SIZE = 1 << 14
@@ -56,18 +56,18 @@ def encode_string(text: str) -> bytes:
 class FrameBatchWriter:
     """Encodes FrameBatch values (with the codec's single-object header).
 
-    Uses the compiled writer when there is one, unless ``compiled`` is False.
+    Uses the compiled writer when there is one, unless ``use_compiled`` is False.
     """
 
-    def __init__(self, codec: Codec, *, compiled: bool = True) -> None:
+    def __init__(self, codec: Codec, *, use_compiled: bool = True) -> None:
         self._header = codec.header("FrameBatch")
         self._heads: dict[tuple[str, int], bytes] = {}
-        self.compiled = compiled and compiled_writer is not None
+        self.compiled = use_compiled and compiled is not None
 
     def encode(self, partition: int, tick_no: int, scheduled_us: int, frames: Sequence[dict[str, Any]]) -> bytes:
         if self.compiled:
             frames = frames if isinstance(frames, list) else list(frames)
-            return compiled_writer.encode(self._header, partition, tick_no, scheduled_us, frames)
+            return compiled.encode(self._header, partition, tick_no, scheduled_us, frames)
         parts = [self._header, encode_long(partition), encode_long(tick_no), encode_long(scheduled_us)]
         if frames:
             parts.append(encode_long(len(frames)))  # one block holds every frame
@@ -90,3 +90,16 @@ class FrameBatchWriter:
                 self._heads.clear()
             head = self._heads[key] = encode_string(session_id) + encode_long(engine_version)
         return head
+
+
+def decode_batch(codec: Codec, data: bytes) -> dict[str, Any]:
+    """A FrameBatch value read: by the compiled reader when it carries the current schema's
+    header, by the codec otherwise (an earlier version, or without the build)."""
+    if compiled is not None:
+        try:
+            batch = compiled.decode(codec.header("FrameBatch"), data)
+        except ValueError as exc:
+            raise CodecError(f"cannot decode FrameBatch: {exc}") from exc
+        if batch is not None:
+            return batch
+    return codec.decode("FrameBatch", data)

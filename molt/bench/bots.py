@@ -28,6 +28,7 @@ from molt.aio import cancel_and_wait
 from molt.bench.writer import CommandWriter
 from molt.sdk import InputGate
 from schemas.codec import Codec
+from schemas.framebatch import decode_batch
 from schemas.records import InputReceived
 from schemas.topics import SESSION_FRAMES
 from streams.sim.bots import Policy, reference_policy
@@ -72,7 +73,7 @@ class BotDriver:
         while True:
             for records in (await self._consumer.getmany(timeout_ms=100)).values():
                 for record in records:
-                    batch = self.codec.decode("FrameBatch", record.value)
+                    batch = decode_batch(self.codec, record.value)
                     self.on_batch(record, batch)
                     for frame in batch["frames"]:
                         # Decided without awaiting: a coroutine per frame was a cost of its
