@@ -13,6 +13,7 @@ from fastapi import Depends, Header, Request
 
 from app.access import optional_wallet, required_wallet
 from app.bus import EdgeBus
+from app.fanout import Fanout
 from app.errors import game_not_found, unauthenticated
 from app.identity import API_KEY_PREFIX, Agent, AgentDirectory
 from app.tokens import TokenIssuer
@@ -23,6 +24,10 @@ from streams.sim.registry import ENGINES
 
 async def _bus(request: Request) -> EdgeBus:
     return request.app.state.bus
+
+
+async def _fanout(request: Request) -> Fanout:
+    return request.app.state.fanout
 
 
 async def _settings(request: Request) -> EdgeSettings:
@@ -67,6 +72,7 @@ async def _principal(
 
 
 Bus = Annotated[EdgeBus, Depends(_bus)]
+Frames = Annotated[Fanout, Depends(_fanout)]
 Settings = Annotated[EdgeSettings, Depends(_settings)]
 Directory = Annotated[AgentDirectory, Depends(_directory)]
 Engine = Annotated[GameEngine, Depends(_engine)]

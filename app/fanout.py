@@ -7,7 +7,7 @@ the socket has one (``app.ws.wire``), nothing queued and nothing half-sent; othe
 is queued, and frames beyond the queue's capacity push the oldest frame out (a slow
 client skips frames rather than slowing anyone else down). Control messages are always
 queued and never dropped. The latest frame of each session is kept so a late joiner
-sees the game at once.
+sees the game at once, and the live list shows each run's tick and score as of it.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import asyncio
 import json
 from collections import deque
 from dataclasses import dataclass
+
+import orjson
 
 from app.ws.wire import FrameWire, text_frame
 from schemas.codec import Codec
@@ -30,6 +32,10 @@ class LatestFrame:
     tick: int
     last_input_seq: int
     state_json: str
+
+    def score(self) -> int:
+        """The run's score in this frame (parsed on demand: most frames are never asked)."""
+        return orjson.loads(self.state_json)["score"]
 
 
 class Outbox:
@@ -111,7 +117,7 @@ class Fanout:
         self.latest: dict[str, LatestFrame] = {}
         self._outboxes: dict[str, set[Outbox]] = {}
         self._first_frame: dict[str, asyncio.Event] = {}
-        # The views are rewritten once a second; only changes are worth a message.
+        # A view is rewritten on every change of its session; only count changes are worth a message.
         self._counts: dict[str, tuple[int, int]] = {}
         self._ended: set[str] = set()
         self.frames_in = 0

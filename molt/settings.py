@@ -70,8 +70,6 @@ class WorkerSettings(BaseSettings):
     heartbeat_s: float = Field(default=1.0, gt=0)
     # Checkpoint every active session's state every 5 s: a new owner re-folds at most that.
     checkpoint_ticks: int = Field(default=150, ge=1)
-    # Rewrite the live list's tick and score of every active session once a second.
-    view_ticks: int = Field(default=30, ge=1)
 
     @property
     def worker_data_dir(self) -> Path:

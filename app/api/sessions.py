@@ -2,6 +2,9 @@
 
 The edge writes ``SessionOpened`` to the session's log and answers once the worker's
 view shows the session, so a client can use the session the moment it gets the 201.
+A session's view changes with the session (opened, live, seats, ended); its tick and
+score change every tick, so they come from the latest frame this edge read when that
+is newer than the view.
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from app.deps import Bus, Engine, Principal, Settings
+from app.deps import Bus, Engine, Frames, Principal, Settings
 from app.errors import INVALID, ApiError, documented, session_not_found
+from app.fanout import LatestFrame
 from app.timestamps import iso
 from schemas.records import SessionOpened
 
@@ -32,9 +36,12 @@ def _iso(ms: int | None) -> str | None:
     return None if ms is None else iso(ms / 1000)
 
 
-def session_public(view: dict[str, Any]) -> dict[str, Any]:
-    """The contract's session object, from a SessionView record."""
+def session_public(view: dict[str, Any], latest: LatestFrame | None) -> dict[str, Any]:
+    """The contract's session object, from a SessionView record and the session's latest frame."""
     current, maximum = view["spectatorsCurrent"], view["spectatorsMax"]
+    tick, score = view["tick"], view["score"]
+    if latest is not None and latest.tick > tick:
+        tick, score = latest.tick, latest.score()
     body = {
         "sessionId": view["sessionId"],
         "game": view["game"],
@@ -43,8 +50,8 @@ def session_public(view: dict[str, Any]) -> dict[str, Any]:
         "player": {"id": view["playerId"], "name": view["playerName"]},
         "createdAt": _iso(view["createdAtMs"]),
         "startedAt": _iso(view["startedAtMs"]),
-        "tick": view["tick"],
-        "score": view["score"],
+        "tick": tick,
+        "score": score,
         "spectatorsCurrent": current,
         "spectatorsMax": maximum,
         "joinable": view["status"] == "live" and view["mode"] == "api" and current < maximum,
@@ -65,7 +72,7 @@ def session_public(view: dict[str, Any]) -> dict[str, Any]:
     ),
 )
 async def create_session(
-    slug: str, body: SessionCreate, engine: Engine, agent: Principal, bus: Bus, settings: Settings
+    slug: str, body: SessionCreate, engine: Engine, agent: Principal, bus: Bus, frames: Frames, settings: Settings
 ) -> dict[str, Any]:
     spectators_max = settings.spectators_max_default if body.spectatorsMax is None else body.spectatorsMax
     if spectators_max > settings.spectators_max_limit:
@@ -96,21 +103,21 @@ async def create_session(
             f"session {session_id} was recorded but no worker has opened it yet; retry GET shortly",
             sessionId=session_id,
         )
-    return session_public(view)
+    return session_public(view, frames.latest.get(session_id))
 
 
 @router.get("/live", responses=documented(_404="GAME_NOT_FOUND"))
-async def live_sessions(slug: str, engine: Engine, bus: Bus) -> dict[str, Any]:
+async def live_sessions(slug: str, engine: Engine, bus: Bus, frames: Frames) -> dict[str, Any]:
     views = [
         v for v in bus.sessions.values() if v["game"] == slug and v["mode"] == "api" and v["status"] == "live"
     ]
     views.sort(key=lambda v: v["createdAtMs"])
-    return {"sessions": [session_public(v) for v in views]}
+    return {"sessions": [session_public(v, frames.latest.get(v["sessionId"])) for v in views]}
 
 
 @router.get("/{session_id}", responses=documented(_404="GAME_NOT_FOUND or SESSION_NOT_FOUND"))
-async def session_details(slug: str, session_id: str, engine: Engine, bus: Bus) -> dict[str, Any]:
+async def session_details(slug: str, session_id: str, engine: Engine, bus: Bus, frames: Frames) -> dict[str, Any]:
     view = bus.sessions.get(session_id)
     if view is None or view["game"] != slug:
         raise session_not_found(session_id)
-    return session_public(view)
+    return session_public(view, frames.latest.get(session_id))

@@ -64,7 +64,6 @@ def install(app: faust.App, worker: WorkerSettings, topics: TopicSettings, boots
         ),
         bootstrap=bootstrap,
         checkpoint_ticks=worker.checkpoint_ticks,
-        view_ticks=worker.view_ticks,
     )
     clock = ClockProcess(
         ClockSettings(

@@ -27,9 +27,11 @@ For each owned partition:
   agent on that topic (``take_turn``) writes the queue in that event's context, in
   order, so a checkpoint's marker always follows the states it names.
 - Checkpoints: every ``checkpoint_ticks`` ticks (partitions take turns), every active
-  session's state, then the marker. Every ``view_ticks`` ticks, every active session's
-  view (the live list's tick and score; other changes to a view are written as they
-  happen).
+  session's state, then the marker. A session's views are written when it changes
+  (opened, live, seats, ended), not as it ticks: the edge reads every frame anyway and
+  takes a live session's tick and score from its latest one. Rewriting a thousand views
+  a second through Faust's changelog producer, one record at a time, kept it thousands
+  of records behind.
 
 Ticks come from the clock process (``clock.py``); the runtime tells it which
 partitions are recovered through ``on_ready_changed``.
@@ -109,7 +111,6 @@ class SessionRuntime:
         *,
         bootstrap: str,
         checkpoint_ticks: int,
-        view_ticks: int,
         on_ready_changed: Callable[[list[int]], None] = lambda partitions: None,
     ) -> None:
         self.app = app
@@ -121,7 +122,6 @@ class SessionRuntime:
             log.warning("frames are written by the Python references: reinstall the project to compile its writers")
         self.bootstrap = bootstrap
         self.checkpoint_ticks = checkpoint_ticks
-        self.view_ticks = view_ticks
         self.owned: dict[int, Owned] = {}
         # Called with the recovered partitions whenever they change (the ticker's list).
         self.on_ready_changed = on_ready_changed
@@ -277,9 +277,6 @@ class SessionRuntime:
             # Partitions take turns, so their checkpoints do not all fall on one tick.
             if body.tickNo % self.checkpoint_ticks == entry.partition % self.checkpoint_ticks:
                 self._queue_checkpoint(entry, fold, body.tickNo, offset)
-            if body.tickNo % self.view_ticks == entry.partition % self.view_ticks:
-                for state in fold.sessions.values():
-                    self._queue_view(entry, state)
         if type(body) is SnapshotTriggered:
             # Forwarded whatever the session's state (re-folds forward again: the
             # rewards pipeline pays a run once however often it hears of a trigger).
@@ -357,11 +354,8 @@ class SessionRuntime:
     def _queue_state(self, entry: Owned, state: SessionState) -> None:
         self._queue(entry, self.tables.state, state.session_id, self.codec.encode("SessionState", state_to_datum(state)))
 
-    def _queue_view(self, entry: Owned, state: SessionState) -> None:
-        self._queue(entry, self.tables.sessions, state.session_id, self.codec.encode("SessionView", view_datum(state)))
-
     def _queue_views(self, entry: Owned, state: SessionState) -> None:
-        self._queue_view(entry, state)
+        self._queue(entry, self.tables.sessions, state.session_id, self.codec.encode("SessionView", view_datum(state)))
         self._queue(
             entry, self.tables.spectators, state.session_id, self.codec.encode("SpectatorCount", spectators_datum(state))
         )

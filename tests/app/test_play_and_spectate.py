@@ -264,3 +264,27 @@ async def test_an_input_flood_is_rate_limited_then_closed_and_the_run_goes_on(ed
             await ws.wait_closed()
             assert ws.close_code == 1008
         await a_new_socket_resumes_the_run(client, "shellrunners", sid)
+
+
+async def test_a_live_run_is_listed_as_of_its_latest_frame(edge) -> None:  # noqa: ANN001
+    # The worker rewrites a session's view when the session changes, not as it ticks:
+    # the edge takes a live run's tick and score from the frames it reads.
+    policy = reference_policy("shellrunners")
+    async with await MoltClient.register(edge.url, "listed") as client, httpx.AsyncClient(
+        base_url=edge.url, timeout=10
+    ) as http:
+        sid = (await client.create_session("shellrunners", seed=5))["sessionId"]
+        async with client.play("shellrunners", sid) as game:
+            async for message in game:
+                if message["t"] != "frame":
+                    continue
+                if message["tick"] >= 45:
+                    seen = message
+                    break
+                if game.ready_for_input() and (action := policy(message["state"])) is not None:
+                    await game.send(action)
+            detail = (await http.get(f"/api/games/shellrunners/sessions/{sid}")).json()
+            live = (await http.get("/api/games/shellrunners/sessions/live")).json()["sessions"]
+    assert detail["status"] == "live"
+    assert detail["tick"] >= seen["tick"] and detail["score"] >= seen["state"]["score"] > 0
+    assert [entry["tick"] >= seen["tick"] for entry in live if entry["sessionId"] == sid] == [True]
