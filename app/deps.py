@@ -13,8 +13,8 @@ from fastapi import Depends, Header, Request
 
 from app.access import optional_wallet, required_wallet
 from app.bus import EdgeBus
-from app.fanout import Fanout
 from app.errors import game_not_found, unauthenticated
+from app.fanout import Fanout
 from app.identity import API_KEY_PREFIX, Agent, AgentDirectory
 from app.tokens import TokenIssuer
 from molt.settings import EdgeSettings

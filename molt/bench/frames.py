@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import time
 
-import orjson
 from aiokafka import AIOKafkaProducer
 
 from molt.aio import cancel_and_wait
@@ -34,7 +33,7 @@ def game_frames(ticks_: int = LOOP_TICKS) -> list[str]:
     """The frames (JSON) of the first ``ticks_`` ticks of the reference bot's run from seed 0."""
     engine = ENGINES[GAME]
     inputs = record(engine, 0, reference_policy(GAME), ticks_)
-    return [orjson.dumps(engine.frame(step.state)).decode() for step in replay(engine, 0, inputs)]
+    return [engine.frame_json(step.state) for step in replay(engine, 0, inputs)]
 
 
 class FrameFeed:

@@ -73,8 +73,9 @@ cdef bint plain_ascii(str text):
     return True
 
 
-cdef Py_ssize_t put_header(char* out, Py_ssize_t at, bytes game, tuple state, object end_reason, object hit):
+cdef Py_ssize_t put_header(char* out, Py_ssize_t at, bytes game, tuple state):
     """The fields every game's frame starts with (``EngineBase._frame_header``); -1: not exact."""
+    end_reason, hit = state[2], state[3]
     at = put_bytes(out, at, game)
     at = put_int(out, at, <long long>state[0])  # tick
     at = put(out, at, b',"score":')
@@ -171,7 +172,7 @@ cdef class FrameWriter:
         if not fits(s, len(items)):
             return None
         try:
-            at = put_header(out, 0, self.game, s, s[2], s[3])
+            at = put_header(out, 0, self.game, s)
             if at < 0:
                 return None
             at = put_bytes(out, at, self.world)
