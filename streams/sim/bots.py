@@ -2,29 +2,47 @@
 
 They see exactly what a client sees, so they double as a check that frames carry enough
 to play, and their recorded inputs give benchmarks and golden files long runs.
+
+``lead_ticks`` is how many ticks after the frame's tick the bot expects its input to
+apply: 0 when the input reaches the worker before the next tick, 1 for a bot a tick
+away (the next tick started before its input was read). A Flappy Bots bot that answers frames as
+if its inputs applied at once dies quickly once they do not: with every input a tick
+late it lived 217 ticks on average (20 seeds) instead of the whole run. With a lead it
+flaps for the bird as it will be when the input lands: fallen unflapped, the pipes
+scrolled on by the frame's speed; with one tick of lead it survives inputs that land
+at once or a tick late alike. ShellRunners' bot needs no lead (see its policy).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
+
+from streams.sim.flappy import FlappyConfig
 
 Frame = dict[str, Any]
 Policy = Callable[[Frame], str | None]
 
 # Flappy: how far above the gap's lower edge the bird's underside should stay.
 _FLAP_CLEARANCE = 8_000
+# The fall a bot predicts over its lead: the rules' own gravity (frames do not carry it).
+_FLAPPY = FlappyConfig()
 
 
-def flappy_policy(frame: Frame) -> str | None:
+def flappy_policy(frame: Frame, lead_ticks: int = 0) -> str | None:
     """Flap whenever the bird, moving down, would sink below the next gap's floor."""
     if frame["ended"]:
         return None
     bird = frame["bird"]
     x, y, vy, r = bird["x"], bird["y"], bird["vy"], bird["radius"]
+    for _ in range(lead_ticks):
+        vy = min(vy + _FLAPPY.gravity, _FLAPPY.terminal_velocity)
+        y += vy
+    scrolled = lead_ticks * frame["speed"]
     floor = frame["world"]["height"] - r
     for pipe in frame["pipes"]:
-        if pipe["x"] + pipe["width"] > x - r:
+        if pipe["x"] - scrolled + pipe["width"] > x - r:
             floor = pipe["gap_bottom"] - r - _FLAP_CLEARANCE
             break
     return "flap" if vy >= 0 and y + vy > floor else None
@@ -35,7 +53,9 @@ _REACT_TICKS = 2
 _WALL_HORIZON_TICKS = 12
 
 
-def shellrunners_policy(frame: Frame) -> str | None:
+def shellrunners_policy(frame: Frame, lead_ticks: int = 0) -> str | None:
+    # No use for a lead: reacting 2 ticks ahead of rocks and gulls and 12 ahead of walls
+    # already leaves room for an input a tick late (tests/sim/test_bots.py plays it).
     if frame["ended"]:
         return None
     crab, speed = frame["crab"], frame["speed"]
@@ -70,5 +90,9 @@ def shellrunners_policy(frame: Frame) -> str | None:
 _POLICIES: dict[str, Policy] = {"flappy-bots": flappy_policy, "shellrunners": shellrunners_policy}
 
 
-def reference_policy(slug: str) -> Policy:
-    return _POLICIES[slug]
+def reference_policy(slug: str, lead_ticks: int = 0) -> Policy:
+    """The game's bot, planning for inputs that apply ``lead_ticks`` after the frame's tick."""
+    if lead_ticks < 0:
+        raise ValueError(f"lead_ticks must be 0 or more, got {lead_ticks}")
+    policy = _POLICIES[slug]
+    return policy if lead_ticks == 0 else partial(policy, lead_ticks=lead_ticks)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import random
+
+import pytest
+
 from streams.sim.bots import reference_policy
 from streams.sim.engine import GameEngine
 from streams.sim.registry import ENGINES
@@ -34,3 +38,44 @@ def test_bots_do_nothing_once_the_run_ended() -> None:
     for slug, engine in ENGINES.items():
         ended = engine.end(engine.initial_state(0), "abandoned")
         assert reference_policy(slug)(engine.frame(ended)) is None
+
+
+def play_late(engine: GameEngine, seed: int, lead_ticks: int, late_share: float, max_ticks: int) -> int:
+    """Ticks played when each input lands a tick late with probability ``late_share``.
+
+    As over a network: the bot answers a frame, and its input applies at the next tick
+    or, late, at the one after; it waits for an input to land before it answers again.
+    """
+    policy = reference_policy(engine.slug, lead_ticks)
+    late = random.Random(seed)
+    state = engine.initial_state(seed)
+    landing: tuple[int, str] | None = None  # (tick at which it applies, action)
+    while not engine.is_ended(state) and engine.tick_of(state) < max_ticks:
+        tick = engine.tick_of(state)
+        if landing is None and (action := policy(engine.frame(state))) is not None:
+            landing = (tick + (late.random() < late_share), action)
+        actions = ()
+        if landing is not None and landing[0] == tick:
+            actions, landing = (landing[1],), None
+        state = engine.step(state, actions).state
+    return engine.tick_of(state)
+
+
+@pytest.mark.parametrize("slug", sorted(ENGINES))
+def test_a_tick_of_lead_survives_inputs_that_land_a_tick_late(slug: str) -> None:
+    engine = ENGINES[slug]
+    for late_share in (0.0, 0.3, 1.0):
+        ticks = [play_late(engine, seed, 1, late_share, 3000) for seed in range(10)]
+        assert sum(t == 3000 for t in ticks) >= 9, (late_share, ticks)
+
+
+def test_without_a_lead_the_flappy_bot_dies_of_late_inputs() -> None:
+    # What the lead is for: the same scenario, planned as if every input landed at once.
+    engine = ENGINES["flappy-bots"]
+    ticks = [play_late(engine, seed, 0, 0.3, 3000) for seed in range(10)]
+    assert sum(t == 3000 for t in ticks) <= 2, ticks
+
+
+def test_a_negative_lead_is_refused() -> None:
+    with pytest.raises(ValueError, match="lead_ticks"):
+        reference_policy("flappy-bots", -1)
