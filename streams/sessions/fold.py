@@ -172,7 +172,7 @@ def tick(state: SessionState, command: SessionCommand, body: Tick, offset: int, 
     if pending:
         actions = tuple(pending)
         pending.clear()
-    step = engine.step(state.engine_state, actions)
+    step = engine.advance(state.engine_state, actions)
     state.engine_state = step.state
     state.last_input_seq = state.last_received_seq
     if effects.want_frames:

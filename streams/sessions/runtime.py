@@ -118,8 +118,10 @@ class SessionRuntime:
         self.tables = tables
         self.codec = Codec()
         self.frame_batches = FrameBatchWriter(self.codec)
-        if not self.frame_batches.compiled or any(engine.frame_writer is None for engine in ENGINES.values()):
-            log.warning("frames are written by the Python references: reinstall the project to compile its writers")
+        if not self.frame_batches.compiled or any(
+            engine.frame_writer is None or engine.stepper is None for engine in ENGINES.values()
+        ):
+            log.warning("steps and frames run on the Python references: reinstall the project to compile their twins")
         self.bootstrap = bootstrap
         self.checkpoint_ticks = checkpoint_ticks
         self.owned: dict[int, Owned] = {}

@@ -28,6 +28,10 @@ try:  # the C frame writers, compiled when the project is installed (see framejs
     from streams.sim import framejson as compiled_frames
 except ImportError:  # a source tree without the build: frames come from ``frame`` alone
     compiled_frames = None
+try:  # the C steppers, compiled alongside (see steps.pyx)
+    from streams.sim import steps as compiled_steps
+except ImportError:  # without the build: every step is the Python reference
+    compiled_steps = None
 
 
 def _tuplify(value: Any) -> Any:
@@ -51,6 +55,8 @@ class EngineBase:
     config: Any
     # A compiled writer of this game's frame JSON (framejson.pyx), when there is one.
     frame_writer: Any = None
+    # A compiled twin of this game's ``step`` (steps.pyx), when there is one.
+    stepper: Any = None
 
     def speed_at(self, tick: int) -> int:
         c = self.config
@@ -66,6 +72,14 @@ class EngineBase:
         if state.end_reason is not None:
             return state
         return state._replace(end_reason=reason)
+
+    def advance(self, state: Any, actions: tuple[str, ...]) -> Step:
+        """``step(state, actions)``, by the compiled stepper where it can be exact, else ``step``."""
+        if self.stepper is not None:
+            step = self.stepper.step(state, actions)
+            if step is not None:
+                return step
+        return self.step(state, actions)
 
     def frame_json(self, state: Any) -> str:
         """``frame(state)`` as compact JSON text, exactly as orjson writes it: a SessionFrame's

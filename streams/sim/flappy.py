@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from streams.sim.base import EngineBase, check_positive, compiled_frames
+from streams.sim.base import EngineBase, check_positive, compiled_frames, compiled_steps
 from streams.sim.engine import COLLISION, MAX_DURATION, Step
 from streams.sim.prng import below, seed_state
 
@@ -91,6 +91,8 @@ class FlappyBots(EngineBase):
         )
         if compiled_frames is not None:
             self.frame_writer = compiled_frames.FlappyFrameWriter(self)
+        if compiled_steps is not None and compiled_steps.holds(config):
+            self.stepper = compiled_steps.FlappyStepper(self, FLAP)
 
     def initial_state(self, seed: int) -> FlappyState:
         spawned, pipes, rng = self._spawn(0, 0, (), seed_state(seed))

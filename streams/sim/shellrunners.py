@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from streams.sim.base import EngineBase, check_positive, compiled_frames
+from streams.sim.base import EngineBase, check_positive, compiled_frames, compiled_steps
 from streams.sim.engine import COLLISION, MAX_DURATION, Step
 from streams.sim.prng import below, seed_state
 
@@ -105,6 +105,11 @@ class ShellRunners(EngineBase):
         if compiled_frames is not None:
             lengths = [span[0] for span in SPANS]
             self.frame_writer = compiled_frames.ShellFrameWriter(self, LANES, self._heights, KIND_NAMES, lengths)
+        if compiled_steps is not None and compiled_steps.holds(config):
+            self.stepper = compiled_steps.ShellStepper(
+                self, spans=SPANS, kind_names=KIND_NAMES, wall_masks=_WALL_MASKS, lanes=LANES, trail=_SHELL_TRAIL,
+                trail_step=_SHELL_TRAIL_STEP, shell=SHELL, wall=WALL, actions=(LEFT, RIGHT, JUMP, DUCK),
+            )
 
     def initial_state(self, seed: int) -> ShellState:
         c = self.config
