@@ -47,7 +47,6 @@ cdef extern from *:
 cdef long long LIMIT = 1LL << 31
 
 
-
 cdef object named(type cls, tuple items):
     """``cls(*items)`` for a NamedTuple class, built as ``tuple.__new__`` builds it.
 
@@ -119,8 +118,8 @@ cdef tuple live(object state, type state_type, tuple ints, Py_ssize_t items):
 
 
 def holds(config):
-    """Whether every knob of the game's ``config`` is an int the steppers hold (see LIMIT);
-    the engine of a config that is not steps by its reference alone."""
+    """Whether every knob of the game's ``config`` is an int the steppers hold (see
+    LIMIT). An engine whose config is not held steps by its reference alone."""
     return all(small(getattr(config, field.name)) for field in dataclasses.fields(config))
 
 
