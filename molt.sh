@@ -21,9 +21,9 @@ fi
 
 python=${PYTHON:-python3}
 stamp=.venv/.installed
-# The install also compiles the .pyx modules: a changed one is built again.
+# The install also compiles the .pyx modules: a changed one (or a .pxd they share) is built again.
 if [ ! -x .venv/bin/molt ] || [ pyproject.toml -nt "$stamp" ] \
-  || [ -n "$(find streams schemas -name '*.pyx' -newer "$stamp" 2>/dev/null)" ]; then
+  || [ -n "$(find streams schemas \( -name '*.pyx' -o -name '*.pxd' \) -newer "$stamp" 2>/dev/null)" ]; then
   echo "setup: installing the project into .venv" >&2
   "$python" -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'

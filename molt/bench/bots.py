@@ -1,18 +1,17 @@
 """Plays sessions through Kafka with the reference bots: frames in, inputs out.
 
 ``BotDriver`` follows session.frames from its end, as agents behind an edge would see
-it. For every frame of a session it drives, it asks the game's reference policy for
-an action and enqueues it as an InputReceived without waiting for Kafka's
-acknowledgement, so one process keeps up with a thousand sessions at 30 Hz. Like the
-SDK's bots, it asks only once the frames show its last input took effect
-(``molt.sdk.InputGate``): a bot that answers stale frames crashes, and every crash
-costs a new session. The bots plan for inputs that land a tick late
-(``BOT_LEAD_TICKS``): a thousand sessions on one worker put some inputs past the next
-tick, and bots that planned for none died of it, 30 to 50 runs a second at a p99 lag
-of 30 to 50 ms, each death a new session's load on the worker. A session whose frame
-shows its run over is released and added
-to ``over``; only a frame with a state hash can be the last (the final frame always
-carries one), so a frame the bot waits through is not even parsed.
+it. For every frame of a session it drives, it asks the game's reference policy for an
+action and enqueues it as an InputReceived without waiting for Kafka's acknowledgement,
+so one process keeps up with a thousand sessions at 30 Hz. Like the SDK's bots, it asks
+only once the frames show its last input took effect (``molt.sdk.InputGate``): a bot
+that answers stale frames crashes, and every crash costs a new session. The bots plan
+for inputs that land a tick late (``BOT_LEAD_TICKS``): a thousand sessions on one worker
+put some inputs past the next tick, and bots that planned for none died of it, 30 to 50
+runs a second at a p99 lag of 30 to 50 ms, each death a new session's load on the
+worker. A session whose frame shows its run over is released and added to ``over``; only
+a frame with a state hash can be the last (the final frame always carries one), so a
+frame the bot waits through is not even parsed.
 
 Observers subclass it: ``on_batch`` sees every FrameBatch read, with its Kafka record,
 and ``on_input_acked`` every input Kafka acknowledged.

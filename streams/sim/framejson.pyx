@@ -18,6 +18,8 @@ the one division (the speed ramp) divides a tick count, never negative.
 
 from libc.string cimport memcpy, strlen
 
+from streams.sim.speedramp cimport SpeedRamp, speed_at, speed_ramp
+
 import orjson
 
 # Bytes a frame may take; a frame whose bound exceeds it goes to the reference writer.
@@ -129,22 +131,6 @@ cdef bint fits(tuple state, Py_ssize_t items):
     return FIXED_BOUND + strings + ITEM_BOUND * items <= CAPACITY
 
 
-cdef class SpeedRamp:
-    """``EngineBase.speed_at`` over C ints."""
-
-    cdef long long start, step, ramp_ticks, maximum
-
-    def __init__(self, config):
-        self.start = config.speed_start
-        self.step = config.speed_step
-        self.ramp_ticks = config.speed_ramp_ticks
-        self.maximum = config.speed_max
-
-    cdef inline long long at(self, long long tick) noexcept:
-        cdef long long speed = self.start + (tick // self.ramp_ticks) * self.step
-        return speed if speed < self.maximum else self.maximum
-
-
 cdef class FrameWriter:
     """What both games' frames start with: the header, the world (fixed), the speed."""
 
@@ -160,7 +146,7 @@ cdef class FrameWriter:
         self.size = len(fields)
         self.game = game_prefix(engine.slug)
         self.world = b',"world":' + orjson.dumps(world) + b',"speed":'
-        self.speed = SpeedRamp(engine.config)
+        self.speed = speed_ramp(engine.config)
         self.items_at = fields.index(items)
 
     def json(self, state):
@@ -176,7 +162,7 @@ cdef class FrameWriter:
             if at < 0:
                 return None
             at = put_bytes(out, at, self.world)
-            at = put_int(out, at, self.speed.at(s[0]))
+            at = put_int(out, at, speed_at(&self.speed, s[0]))
             at = self.body(out, at, s, items)
         except OverflowError:
             return None

@@ -107,8 +107,9 @@ class ShellRunners(EngineBase):
             self.frame_writer = compiled_frames.ShellFrameWriter(self, LANES, self._heights, KIND_NAMES, lengths)
         if compiled_steps is not None and compiled_steps.holds(config):
             self.stepper = compiled_steps.ShellStepper(
-                self, spans=SPANS, kind_names=KIND_NAMES, wall_masks=_WALL_MASKS, lanes=LANES, trail=_SHELL_TRAIL,
-                trail_step=_SHELL_TRAIL_STEP, shell=SHELL, wall=WALL, actions=(LEFT, RIGHT, JUMP, DUCK),
+                self, heights=self._heights, spans=SPANS, kind_names=KIND_NAMES, wall_masks=_WALL_MASKS,
+                lanes=LANES, trail=_SHELL_TRAIL, trail_step=_SHELL_TRAIL_STEP, shell=SHELL, wall=WALL,
+                actions=(LEFT, RIGHT, JUMP, DUCK),
             )
 
     def initial_state(self, seed: int) -> ShellState:

@@ -8,14 +8,15 @@ next state in C ints and build the same NamedTuples.
 
 The engines' Python ``step`` stays the reference, as ``frame`` does for the frame
 writers: ``EngineBase.advance`` uses a stepper from here when the install compiled this
-module, and tests hold the two equal, state for state, over random and long played
-runs. A stepper returns None whenever it would not be exact, and the caller steps the
-state with the reference: an ended run, a field that is not a plain int, a value
-beyond ±2**31 (so no sum or product here can overflow 64 bits), a kind or a jump timer
-outside the rules' tables, a PRNG bound that is not positive.
+module, and tests hold the two equal, state for state, over random and long played runs.
+A stepper returns None whenever it would not be exact, and the caller steps the state
+with the reference: an ended run, a negative tick, a field that is not a plain int, a
+value beyond ±2**31 (so no sum or product here can overflow 64 bits), a kind or a jump
+timer outside the rules' tables, a PRNG bound that is not positive.
 
 Division stays Python's floor division (``cdivision`` is off): Flappy Bots' score
-divides a distance that is negative before the first pipe.
+divides a distance that is negative before the first pipe. The speed ramp, shared with
+the frame writers (``speedramp.pxd``), divides in C, hence no negative tick.
 """
 
 import dataclasses
@@ -23,6 +24,8 @@ import dataclasses
 from cpython.long cimport PyLong_CheckExact
 from cpython.ref cimport Py_INCREF
 from cpython.tuple cimport PyTuple_SET_ITEM
+
+from streams.sim.speedramp cimport SpeedRamp, speed_at, speed_ramp
 
 from streams.sim.engine import COLLISION, MAX_DURATION, Step
 
@@ -104,8 +107,9 @@ cdef bint small_triples(object items):
 
 cdef tuple live(object state, type state_type, tuple ints, Py_ssize_t items):
     """``state`` when a stepper can take it, else None: a live state of the engine's type
-    whose fields at ``ints`` are small, whose ``rng`` (field 4 in both games) is a PRNG
-    state, and whose field ``items`` holds small triples."""
+    whose fields at ``ints`` are small, whose tick (field 0, among ``ints``) is not
+    negative, whose ``rng`` (field 4 in both games) is a PRNG state, and whose field
+    ``items`` holds small triples."""
     if type(state) is not state_type:
         return None
     cdef tuple s = <tuple>state
@@ -114,6 +118,8 @@ cdef tuple live(object state, type state_type, tuple ints, Py_ssize_t items):
     for i in ints:
         if not small(s[i]):
             return None
+    if s[0] < 0:
+        return None  # the speed ramp divides the tick in C (speedramp.pxd)
     return s
 
 
@@ -121,29 +127,6 @@ def holds(config):
     """Whether every knob of the game's ``config`` is an int the steppers hold (see
     LIMIT). An engine whose config is not held steps by its reference alone."""
     return all(small(getattr(config, field.name)) for field in dataclasses.fields(config))
-
-
-cdef long long config_int(object config, str name) except? -1:
-    value = getattr(config, name)
-    if not small(value):
-        raise ValueError(f"{type(config).__name__}.{name} is beyond what the compiled step holds")
-    return value
-
-
-cdef class SpeedRamp:
-    """EngineBase.speed_at, in C."""
-
-    cdef long long start, step, ramp_ticks, maximum
-
-    def __init__(self, config):
-        self.start = config_int(config, "speed_start")
-        self.step = config_int(config, "speed_step")
-        self.ramp_ticks = config_int(config, "speed_ramp_ticks")
-        self.maximum = config_int(config, "speed_max")
-
-    cdef inline long long at(self, long long tick):
-        cdef long long speed = self.start + (tick // self.ramp_ticks) * self.step
-        return speed if speed < self.maximum else self.maximum
 
 
 cdef class FlappyStepper:
@@ -158,23 +141,25 @@ cdef class FlappyStepper:
 
     def __init__(self, engine, str flap):
         c = engine.config
-        self.gravity = config_int(c, "gravity")
-        self.flap_speed = config_int(c, "flap_speed")
-        self.terminal = config_int(c, "terminal_velocity")
-        self.width = config_int(c, "width")
-        self.height = config_int(c, "height")
-        self.bird_x = config_int(c, "bird_x")
-        self.r = config_int(c, "bird_radius")
-        self.pipe_w = config_int(c, "pipe_width")
-        self.spacing = config_int(c, "pipe_spacing")
-        self.first_x = config_int(c, "first_pipe_x")
-        self.max_ticks = config_int(c, "max_ticks")
-        self.gap_start = config_int(c, "gap_start")
-        self.gap_min = config_int(c, "gap_min")
-        self.gap_shrink = config_int(c, "gap_shrink")
-        self.gap_margin = config_int(c, "gap_margin")
-        self.gap_max_shift = config_int(c, "gap_max_shift")
-        self.speed = SpeedRamp(c)
+        if not holds(c):
+            raise ValueError(f"{type(c).__name__} has a knob beyond what the compiled step holds")
+        self.gravity = c.gravity
+        self.flap_speed = c.flap_speed
+        self.terminal = c.terminal_velocity
+        self.width = c.width
+        self.height = c.height
+        self.bird_x = c.bird_x
+        self.r = c.bird_radius
+        self.pipe_w = c.pipe_width
+        self.spacing = c.pipe_spacing
+        self.first_x = c.first_pipe_x
+        self.max_ticks = c.max_ticks
+        self.gap_start = c.gap_start
+        self.gap_min = c.gap_min
+        self.gap_shrink = c.gap_shrink
+        self.gap_margin = c.gap_margin
+        self.gap_max_shift = c.gap_max_shift
+        self.speed = speed_ramp(c)
         self.state_type = engine.state_type
         self.flap = flap
 
@@ -195,7 +180,7 @@ cdef class FlappyStepper:
             if vy > self.terminal:
                 vy = self.terminal
         y = <long long>s[5] + vy
-        dist = <long long>s[7] + self.speed.at(tick)
+        dist = <long long>s[7] + speed_at(&self.speed, tick)
         while first < n and <long long>(<tuple>pipes[first])[0] + self.pipe_w <= dist:
             first += 1
         if first:
@@ -273,28 +258,30 @@ cdef class ShellStepper:
     cdef type state_type
     cdef object left, right, jump, duck
 
-    def __init__(self, engine, *, tuple spans, tuple kind_names, tuple wall_masks, int lanes, int trail,
+    def __init__(self, engine, *, tuple heights, tuple spans, tuple kind_names, tuple wall_masks, int lanes, int trail,
                  int trail_step, int shell, int wall, tuple actions):
         c = engine.config
-        self.max_ticks = config_int(c, "max_ticks")
-        self.view_distance = config_int(c, "view_distance")
-        self.crab_length = config_int(c, "crab_length")
-        self.crab_height = config_int(c, "crab_height")
-        self.duck_height = config_int(c, "duck_height")
-        self.jump_ticks = config_int(c, "jump_ticks")
-        self.duck_ticks = config_int(c, "duck_ticks")
-        self.row_gap_min = config_int(c, "row_gap_min")
-        self.row_gap_spread = config_int(c, "row_gap_spread")
-        self.shell_points = config_int(c, "shell_points")
-        self.units_per_point = config_int(c, "units_per_point")
-        self.speed = SpeedRamp(c)
+        if not holds(c):
+            raise ValueError(f"{type(c).__name__} has a knob beyond what the compiled step holds")
+        self.max_ticks = c.max_ticks
+        self.view_distance = c.view_distance
+        self.crab_length = c.crab_length
+        self.crab_height = c.crab_height
+        self.duck_height = c.duck_height
+        self.jump_ticks = c.jump_ticks
+        self.duck_ticks = c.duck_ticks
+        self.row_gap_min = c.row_gap_min
+        self.row_gap_spread = c.row_gap_spread
+        self.shell_points = c.shell_points
+        self.units_per_point = c.units_per_point
+        self.speed = speed_ramp(c)
         if len(spans) != 4 or len(kind_names) != 4:
             raise ValueError("the compiled step knows four kinds of object")
         for kind in range(4):
             self.lengths[kind], self.lows[kind], self.highs[kind] = spans[kind]
         self.kind_names = kind_names
         self.wall_masks = wall_masks
-        self.heights = tuple(engine._heights)
+        self.heights = heights
         self.lanes, self.trail, self.trail_step, self.shell, self.wall = lanes, trail, trail_step, shell, wall
         self.left, self.right, self.jump, self.duck = actions
         self.state_type = engine.state_type
@@ -326,7 +313,7 @@ cdef class ShellStepper:
         if not 0 <= jump_left < len(self.heights):
             return None  # the reference indexes its heights with it
 
-        cdef long long dist = <long long>s[8] + self.speed.at(tick)
+        cdef long long dist = <long long>s[8] + speed_at(&self.speed, tick)
         cdef long long next_row_at = s[10]
         cdef Py_ssize_t first = 0, n = len(objects)
         cdef long long kind

@@ -121,6 +121,7 @@ def test_the_stepper_follows_the_engines_config(slug: str, overrides: dict) -> N
     "field_value",
     [
         ("tick", 2**31),  # beyond what the stepper holds without risk of overflow
+        ("tick", -5),  # the speed ramp divides the tick in C
         ("tick", True),  # a bool: the reference would carry it on
         ("tick", 1.0),
         ("rng", -1),
