@@ -13,6 +13,13 @@ worker. A session whose frame shows its run over is released and added to ``over
 a frame with a state hash can be the last (the final frame always carries one), so a
 frame the bot waits through is not even parsed.
 
+Nor is a frame the policy is sure to answer None (``streams.sim.bots.reference_quiet``):
+after a frame that called for no input, the bot sleeps through as many as the policy's
+quiet bound names, reading only those with a state hash. It sends exactly the inputs it
+would have sent reading every frame (``tests/sim/test_bots.py`` plays both), and reads
+about one frame in ten. The bots share the machine with the worker they load: parsing
+every frame's JSON and asking the policy was half of their CPU.
+
 Observers subclass it: ``on_batch`` sees every FrameBatch read, with its Kafka record,
 and ``on_input_acked`` every input Kafka acknowledged.
 """
@@ -34,7 +41,7 @@ from schemas.codec import Codec
 from schemas.framebatch import decode_batch
 from schemas.records import InputReceived
 from schemas.topics import SESSION_FRAMES
-from streams.sim.bots import Policy, reference_policy
+from streams.sim.bots import Policy, Quiet, reference_policy, reference_quiet
 
 
 # Ticks after a frame's tick that the bots expect their inputs to apply (see
@@ -42,11 +49,24 @@ from streams.sim.bots import Policy, reference_policy
 BOT_LEAD_TICKS = 1
 
 
+class _Bot:
+    """One session's bot: its policy, its connection, its gate, and the tick it sleeps until."""
+
+    __slots__ = ("policy", "quiet", "connection", "gate", "asleep_until")
+
+    def __init__(self, game: str, connection: str) -> None:
+        self.policy: Policy = reference_policy(game, BOT_LEAD_TICKS)
+        self.quiet: Quiet = reference_quiet(game, BOT_LEAD_TICKS)
+        self.connection = connection
+        self.gate = InputGate()
+        self.asleep_until = -1  # frames of ticks up to this one need no answer
+
+
 class BotDriver:
     def __init__(self, writer: CommandWriter, bootstrap: str, partitions: int) -> None:
         self.writer = writer
         self.codec = Codec()
-        self.sessions: dict[str, tuple[Policy, str, InputGate]] = {}  # session -> (policy, connection, gate)
+        self.sessions: dict[str, _Bot] = {}
         self.over: set[str] = set()
         self.inputs_sent = 0
         self._tps = [TopicPartition(SESSION_FRAMES.name, p) for p in range(partitions)]
@@ -66,7 +86,7 @@ class BotDriver:
         await self._consumer.stop()
 
     def drive(self, session_id: str, game: str, connection_id: str) -> None:
-        self.sessions[session_id] = (reference_policy(game, BOT_LEAD_TICKS), connection_id, InputGate())
+        self.sessions[session_id] = _Bot(game, connection_id)
 
     def release(self, session_id: str) -> None:
         self.sessions.pop(session_id, None)
@@ -83,17 +103,21 @@ class BotDriver:
                 for record in records:
                     batch = decode_batch(self.codec, record.value)
                     self.on_batch(record, batch)
+                    tick = batch["tickNo"]
                     for frame in batch["frames"]:
                         # Decided without awaiting: a coroutine per frame was a cost of its
                         # own at 30,000 frames a second; only an input to send is awaited.
-                        if frame["sessionId"] in self.sessions and (sent := self._decide(frame)) is not None:
+                        if frame["sessionId"] in self.sessions and (sent := self._decide(frame, tick)) is not None:
                             await self.writer.enqueue(frame["sessionId"], sent[0], on_ack=sent[1])
 
-    def _decide(self, frame: dict) -> tuple[InputReceived, Callable[[int], None]] | None:
-        """The input a frame calls for, with its acknowledgement callback; None for none."""
+    def _decide(self, frame: dict, tick: int) -> tuple[InputReceived, Callable[[int], None]] | None:
+        """The input the frame of ``tick`` calls for, with its acknowledgement callback; None for none."""
         session_id = frame["sessionId"]
-        policy, connection, gate = self.sessions[session_id]
+        bot = self.sessions[session_id]
+        gate = bot.gate
         gate.on_frame(frame["lastInputSeq"])
+        if tick <= bot.asleep_until and not frame["stateHash"]:
+            return None  # asleep only with no input in flight, so the gate is ready
         ready = gate.ready()
         if not ready and not frame["stateHash"]:
             return None
@@ -106,9 +130,10 @@ class BotDriver:
             return None
         if not ready:
             return None
-        action = policy(view)
+        action = bot.policy(view)
         if action is None:
+            bot.asleep_until = tick + bot.quiet(view)
             return None
         seq = gate.next_seq()
         self.inputs_sent += 1
-        return InputReceived(seq, action, connection), partial(self.on_input_acked, session_id, seq)
+        return InputReceived(seq, action, bot.connection), partial(self.on_input_acked, session_id, seq)

@@ -12,6 +12,9 @@ lead it flaps for the bird as it will be when the input lands: fallen unflapped,
 pipes scrolled on by the frame's speed. With one tick of lead, 20 of 20 seeds played
 3,000 ticks with every input late, and 17 to 18 with none or 30% of them late
 (``tests/sim/test_bots.py`` plays these). ShellRunners' bot needs no lead (see its policy).
+
+``reference_quiet`` bounds how many coming frames a policy is sure to answer None, so a
+bot that serves many sessions may leave them unread (the benchmark's bots do).
 """
 
 from __future__ import annotations
@@ -21,14 +24,21 @@ from functools import partial
 from typing import Any
 
 from streams.sim.flappy import FlappyConfig
+from streams.sim.shellrunners import ShellConfig
 
 Frame = dict[str, Any]
 Policy = Callable[[Frame], str | None]
+# How many of the frames after this one a policy is sure to answer None (``reference_quiet``).
+Quiet = Callable[[Frame], int]
 
 # Flappy: how far above the gap's lower edge the bird's underside should stay.
 _FLAP_CLEARANCE = 8_000
 # The fall a bot predicts over its lead: the rules' own gravity (frames do not carry it).
 _FLAPPY = FlappyConfig()
+_SHELL = ShellConfig()
+# The longest quiet a bot plans: a second, well inside both games' speed ramps, so the
+# world scrolls at most one ``speed_step`` faster over it than the frame says.
+_QUIET_MAX = 30
 
 
 def flappy_policy(frame: Frame, lead_ticks: int = 0) -> str | None:
@@ -88,7 +98,65 @@ def shellrunners_policy(frame: Frame, lead_ticks: int = 0) -> str | None:
     return None
 
 
+def flappy_quiet(frame: Frame, lead_ticks: int = 0) -> int:
+    """Frames after this one that ``flappy_policy`` answers None, if no flap lands meanwhile.
+
+    Unflapped, the bird falls by the rules' gravity exactly as the policy predicts it, so
+    each coming frame's question is asked here ahead of time, against the floor of the
+    pipe the policy flies for now. Only as long as that pipe stays the one it flies for,
+    at the fastest the world may scroll: the next pipe may not be on screen yet.
+    """
+    if frame["ended"]:
+        return 0
+    bird = frame["bird"]
+    x, y, vy, r = bird["x"], bird["y"], bird["vy"], bird["radius"]
+    scrolled = lead_ticks * frame["speed"]
+    first = next((p for p in frame["pipes"] if p["x"] - scrolled + p["width"] > x - r), None)
+    if first is None:
+        return 0  # a pipe that scrolls into view becomes the one to fly for at once
+    fastest = min(_FLAPPY.speed_max, frame["speed"] + _FLAPPY.speed_step)
+    # At frame k the pipe stays first while x - (k + lead) * fastest + width > bird x - r.
+    horizon = min(_QUIET_MAX, (first["x"] + first["width"] - (x - r) - 1) // fastest - lead_ticks)
+    floor = first["gap_bottom"] - r - _FLAP_CLEARANCE
+    for _ in range(lead_ticks):
+        vy = min(vy + _FLAPPY.gravity, _FLAPPY.terminal_velocity)
+        y += vy
+    for k in range(1, horizon + 1):
+        vy = min(vy + _FLAPPY.gravity, _FLAPPY.terminal_velocity)
+        y += vy
+        if vy >= 0 and y + vy > floor:
+            return k - 1
+    return max(0, horizon)
+
+
+def shellrunners_quiet(frame: Frame, lead_ticks: int = 0) -> int:
+    """Frames after this one that ``shellrunners_policy`` answers None, if no input lands meanwhile.
+
+    The policy acts only on a wall, rock or gull in the crab's lane within its look-ahead;
+    each one here is taken to come at the fastest the world may scroll, and so is a row
+    that comes into view meanwhile. The crab is taken to be on the sand (where it reacts
+    to most).
+    """
+    if frame["ended"]:
+        return 0
+    lane, reach = frame["crab"]["lane"], frame["world"]["crab_length"]
+    fastest = min(_SHELL.speed_max, frame["speed"] + _SHELL.speed_step)
+    # Frame k sees an object nearer than its look-ahead only once
+    # z - k * fastest - reach < (look-ahead + 1) * fastest.
+    quiet = min(_QUIET_MAX, (frame["world"]["view_distance"] - reach) // fastest - _WALL_HORIZON_TICKS - 1)
+    for obj in frame["objects"]:
+        if obj["lane"] != lane or obj["z"] + obj["length"] <= 0:
+            continue
+        look_ahead = _LOOK_AHEAD.get(obj["kind"])
+        if look_ahead is not None:
+            quiet = min(quiet, (obj["z"] - reach) // fastest - look_ahead - 1)
+    return max(0, quiet)
+
+
+_LOOK_AHEAD = {"wall": _WALL_HORIZON_TICKS, "rock": _REACT_TICKS, "gull": _REACT_TICKS}
+
 _POLICIES: dict[str, Policy] = {"flappy-bots": flappy_policy, "shellrunners": shellrunners_policy}
+_QUIETS: dict[str, Quiet] = {"flappy-bots": flappy_quiet, "shellrunners": shellrunners_quiet}
 
 
 def reference_policy(slug: str, lead_ticks: int = 0) -> Policy:
@@ -97,3 +165,15 @@ def reference_policy(slug: str, lead_ticks: int = 0) -> Policy:
         raise ValueError(f"lead_ticks must be 0 or more, got {lead_ticks}")
     policy = _POLICIES[slug]
     return policy if lead_ticks == 0 else partial(policy, lead_ticks=lead_ticks)
+
+
+def reference_quiet(slug: str, lead_ticks: int = 0) -> Quiet:
+    """For ``reference_policy(slug, lead_ticks)``: how many frames after a frame it answered
+    None it is sure to answer None again, provided no input of the bot's lands meanwhile.
+
+    A bot may skip those frames unread: it sends exactly what it would have sent. Each
+    bound is taken at the fastest the world may scroll, so it errs short, never long.
+    """
+    if lead_ticks < 0:
+        raise ValueError(f"lead_ticks must be 0 or more, got {lead_ticks}")
+    return partial(_QUIETS[slug], lead_ticks=lead_ticks)

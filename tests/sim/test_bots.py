@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from streams.sim.bots import reference_policy
+from streams.sim.bots import reference_policy, reference_quiet
 from streams.sim.engine import GameEngine
 from streams.sim.registry import ENGINES
 
@@ -79,3 +79,51 @@ def test_without_a_lead_the_flappy_bot_dies_of_late_inputs() -> None:
 def test_a_negative_lead_is_refused() -> None:
     with pytest.raises(ValueError, match="lead_ticks"):
         reference_policy("flappy-bots", -1)
+    with pytest.raises(ValueError, match="lead_ticks"):
+        reference_quiet("flappy-bots", -1)
+
+
+def play_skipping(
+    engine: GameEngine, seed: int, lead_ticks: int, late_share: float, max_ticks: int, *, skip: bool
+) -> tuple[list[tuple[int, str]], int]:
+    """(every input as (tick it answered, action), frames the bot read), as in ``play_late``.
+
+    With ``skip``, the bot leaves unread the frames ``reference_quiet`` says it would
+    answer None, as the benchmark's bots do.
+    """
+    policy, quiet = reference_policy(engine.slug, lead_ticks), reference_quiet(engine.slug, lead_ticks)
+    late = random.Random(seed)
+    state = engine.initial_state(seed)
+    landing: tuple[int, str] | None = None
+    sent: list[tuple[int, str]] = []
+    read, asleep_until = 0, -1
+    while not engine.is_ended(state) and engine.tick_of(state) < max_ticks:
+        tick = engine.tick_of(state)
+        if landing is None and tick > asleep_until:
+            frame = engine.frame(state)
+            read += 1
+            if (action := policy(frame)) is not None:
+                sent.append((tick, action))
+                landing = (tick + (late.random() < late_share), action)
+            elif skip:
+                asleep_until = tick + quiet(frame)
+        actions = ()
+        if landing is not None and landing[0] == tick:
+            actions, landing = (landing[1],), None
+        state = engine.step(state, actions).state
+    return sent, read
+
+
+@pytest.mark.parametrize("slug", sorted(ENGINES))
+@pytest.mark.parametrize(("lead_ticks", "late_share"), [(0, 0.0), (1, 0.3), (1, 1.0)])
+def test_a_bot_that_skips_its_quiet_frames_sends_the_same_inputs(slug: str, lead_ticks: int, late_share: float) -> None:
+    engine = ENGINES[slug]
+    read_every, read_skipping = 0, 0
+    for seed in range(8):
+        every = play_skipping(engine, seed, lead_ticks, late_share, 3000, skip=False)
+        skipping = play_skipping(engine, seed, lead_ticks, late_share, 3000, skip=True)
+        assert skipping[0] == every[0], seed
+        read_every += every[1]
+        read_skipping += skipping[1]
+    # What skipping is for: most frames go unread.
+    assert read_skipping < read_every / 3, (read_skipping, read_every)
