@@ -15,7 +15,15 @@ import pytest
 
 from molt.settings import TopicSettings, WorkerSettings
 from schemas.codec import Codec
-from schemas.records import InputReceived, PlayerConnected, SeatRequested, SessionOpened, Tick, encode_command
+from schemas.records import (
+    InputReceived,
+    PlayerConnected,
+    SeatRequested,
+    SessionAbandoned,
+    SessionOpened,
+    Tick,
+    encode_command,
+)
 from streams.sessions.agents import install
 from streams.sessions.partition import PartitionFold
 from streams.sessions.runtime import Outbox, Owned, SessionRuntime
@@ -99,10 +107,57 @@ async def test_ticks_alone_rewrite_no_view_and_checkpoint_nothing_off_a_boundary
     # only with the session (here: opened, then live).
     codec = Codec()
     log = Log(tick_no=runtime.checkpoint_ticks * 1000 + 1)
-    records = [log.add("s1", SessionOpened("shellrunners", "api", 3, "agt", "bot", 2)), log.add("s1", PlayerConnected("c1"))]
-    records += [log.tick() for _ in range(40)]  # a second and more, short of any row to hit
-    assert all(record.body.tickNo % runtime.checkpoint_ticks for _, record in records[2:])
-    await fold_and_take_turns(runtime, records)
+    opened = [log.add("s1", SessionOpened("shellrunners", "api", 3, "agt", "bot", 2)), log.add("s1", PlayerConnected("c1"))]
+    await fold_and_take_turns(runtime, opened)
+    turns = len(runtime.topics.turns.sent)
+    ticks = [log.tick() for _ in range(40)]  # a second and more, short of any row to hit
+    assert all(record.body.tickNo % runtime.checkpoint_ticks for _, record in ticks)
+    await fold_and_take_turns(runtime, ticks)
+    assert len(runtime.topics.turns.sent) == turns  # nothing to write, so no turn asked for
     view = codec.decode("SessionView", runtime.tables.sessions[b"s1"])
     assert (view["status"], view["tick"]) == ("live", 0)
     assert runtime.tables.state.get(b"s1") is None and runtime.tables.checkpoints.get(b"0") is None
+
+class WriteLog(dict):
+    """Stands in for a table: keeps every key written, in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[bytes] = []
+
+    def __setitem__(self, key: bytes, value: bytes) -> None:
+        self.writes.append(key)
+        super().__setitem__(key, value)
+
+
+async def test_views_are_written_as_they_stand_at_the_turn_and_counts_only_when_they_change(
+    runtime: SessionRuntime,
+) -> None:
+    codec = Codec()
+    sessions, spectators = WriteLog(), WriteLog()
+    runtime.tables.sessions, runtime.tables.spectators = sessions, spectators
+    log = Log()
+    # Opened, joined and watched before the turn: one view, one count, as they stand.
+    await fold_and_take_turns(
+        runtime,
+        [
+            log.add("s1", SessionOpened("flappy-bots", "api", 3, "agt", "bot", 2)),
+            log.add("s1", PlayerConnected("c1")),
+            log.add("s1", SeatRequested("r1", "v1", "public")),
+        ],
+    )
+    assert (sessions.writes, spectators.writes) == ([b"s1"], [b"s1"])
+    view = codec.decode("SessionView", sessions[b"s1"])
+    assert (view["status"], view["spectatorsCurrent"]) == ("live", 1)
+    # Ended: every seat comes back, so the count changed too.
+    await fold_and_take_turns(runtime, [log.add("s1", SessionAbandoned("quit"))])
+    assert (sessions.writes, spectators.writes) == ([b"s1"] * 2, [b"s1"] * 2)
+    assert codec.decode("SpectatorCount", spectators[b"s1"])["current"] == 0
+    # Unwatched: ending changes the view, not the count.
+    await fold_and_take_turns(
+        runtime,
+        [log.add("s2", SessionOpened("shellrunners", "api", 4, "agt", "bot", 2)), log.add("s2", PlayerConnected("c2"))],
+    )
+    await fold_and_take_turns(runtime, [log.add("s2", SessionAbandoned("quit"))])
+    assert sessions.writes.count(b"s2") == 2 and spectators.writes.count(b"s2") == 1
+    assert codec.decode("SessionView", sessions[b"s2"])["status"] == "ended"
