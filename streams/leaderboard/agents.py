@@ -5,7 +5,9 @@ streams.leaderboard.board); the table's changelog is what the edge materialises.
 
 The agent keeps each shard it last read or wrote decoded, next to the bytes it came
 from: while the table holds those same bytes, a result costs no decode. (Decoding the
-shard for every result was 7% of a worker's CPU with 500 sessions ending runs.)
+shard for every result was 7% of a worker's CPU with 500 sessions ending runs.) And it
+writes a shard around its entries' kept encodings (``shardbytes``), since a run enters
+every shard that is not full yet.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from molt.settings import TopicSettings
 from schemas.codec import Codec, CodecError
 from schemas.topics import LEADERBOARD_VIEW, SESSION_RESULTS
 from streams.leaderboard.board import admit, entry_of, shard_key
+from streams.leaderboard.shardbytes import ShardWriter
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +30,7 @@ def install(app: faust.App, topics: TopicSettings) -> None:
     results = app.topic(SESSION_RESULTS.name, key_type=bytes, value_type=bytes, partitions=topics.partitions)
     table = app.Table(LEADERBOARD_VIEW, key_type=bytes, value_type=bytes, partitions=topics.partitions)
     decoded: dict[bytes, tuple[bytes, list[dict]]] = {}  # shard key -> (stored bytes, their entries)
+    shards = ShardWriter(codec)
 
     def entries_of(key: bytes) -> list[dict]:
         stored = table.get(key)
@@ -51,9 +55,10 @@ def install(app: faust.App, topics: TopicSettings) -> None:
             if entry is None:
                 continue
             partition = event.message.partition
-            key = shard_key(result["game"], partition).encode()
+            name = shard_key(result["game"], partition)
+            key = name.encode()
             shard = admit(entries_of(key), entry)
             if shard is not None:
-                stored = codec.encode("LeaderboardShard", {"game": result["game"], "partition": partition, "entries": shard})
+                stored = shards.encode(name, result["game"], partition, shard)
                 table[key] = stored
                 decoded[key] = (stored, shard)
