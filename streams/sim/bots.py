@@ -41,22 +41,39 @@ _SHELL = ShellConfig()
 _QUIET_MAX = 30
 
 
+def _fall(y: int, vy: int, ticks: int) -> tuple[int, int]:
+    """The bird's (y, vy) after ``ticks`` ticks unflapped, by the rules' gravity."""
+    for _ in range(ticks):
+        vy = min(vy + _FLAPPY.gravity, _FLAPPY.terminal_velocity)
+        y += vy
+    return y, vy
+
+
+def _pipe_ahead(frame: Frame, lead_ticks: int) -> dict[str, Any] | None:
+    """The pipe to fly for: the first not yet behind the bird once the lead has scrolled by."""
+    bird = frame["bird"]
+    back, scrolled = bird["x"] - bird["radius"], lead_ticks * frame["speed"]
+    return next((pipe for pipe in frame["pipes"] if pipe["x"] - scrolled + pipe["width"] > back), None)
+
+
+def _pipe_floor(pipe: dict[str, Any], r: int) -> int:
+    return pipe["gap_bottom"] - r - _FLAP_CLEARANCE
+
+
+def _sinks_below(y: int, vy: int, floor: int) -> bool:
+    return vy >= 0 and y + vy > floor
+
+
 def flappy_policy(frame: Frame, lead_ticks: int = 0) -> str | None:
     """Flap whenever the bird, moving down, would sink below the next gap's floor."""
     if frame["ended"]:
         return None
     bird = frame["bird"]
-    x, y, vy, r = bird["x"], bird["y"], bird["vy"], bird["radius"]
-    for _ in range(lead_ticks):
-        vy = min(vy + _FLAPPY.gravity, _FLAPPY.terminal_velocity)
-        y += vy
-    scrolled = lead_ticks * frame["speed"]
-    floor = frame["world"]["height"] - r
-    for pipe in frame["pipes"]:
-        if pipe["x"] - scrolled + pipe["width"] > x - r:
-            floor = pipe["gap_bottom"] - r - _FLAP_CLEARANCE
-            break
-    return "flap" if vy >= 0 and y + vy > floor else None
+    r = bird["radius"]
+    y, vy = _fall(bird["y"], bird["vy"], lead_ticks)
+    pipe = _pipe_ahead(frame, lead_ticks)
+    floor = frame["world"]["height"] - r if pipe is None else _pipe_floor(pipe, r)
+    return "flap" if _sinks_below(y, vy, floor) else None
 
 
 # ShellRunners: look-ahead in ticks before an object reaches the crab.
@@ -108,23 +125,19 @@ def flappy_quiet(frame: Frame, lead_ticks: int = 0) -> int:
     """
     if frame["ended"]:
         return 0
-    bird = frame["bird"]
-    x, y, vy, r = bird["x"], bird["y"], bird["vy"], bird["radius"]
-    scrolled = lead_ticks * frame["speed"]
-    first = next((p for p in frame["pipes"] if p["x"] - scrolled + p["width"] > x - r), None)
+    first = _pipe_ahead(frame, lead_ticks)
     if first is None:
         return 0  # a pipe that scrolls into view becomes the one to fly for at once
+    bird = frame["bird"]
+    r = bird["radius"]
     fastest = min(_FLAPPY.speed_max, frame["speed"] + _FLAPPY.speed_step)
     # At frame k the pipe stays first while x - (k + lead) * fastest + width > bird x - r.
-    horizon = min(_QUIET_MAX, (first["x"] + first["width"] - (x - r) - 1) // fastest - lead_ticks)
-    floor = first["gap_bottom"] - r - _FLAP_CLEARANCE
-    for _ in range(lead_ticks):
-        vy = min(vy + _FLAPPY.gravity, _FLAPPY.terminal_velocity)
-        y += vy
+    horizon = min(_QUIET_MAX, (first["x"] + first["width"] - (bird["x"] - r) - 1) // fastest - lead_ticks)
+    floor = _pipe_floor(first, r)
+    y, vy = _fall(bird["y"], bird["vy"], lead_ticks)
     for k in range(1, horizon + 1):
-        vy = min(vy + _FLAPPY.gravity, _FLAPPY.terminal_velocity)
-        y += vy
-        if vy >= 0 and y + vy > floor:
+        y, vy = _fall(y, vy, 1)
+        if _sinks_below(y, vy, floor):
             return k - 1
     return max(0, horizon)
 
@@ -161,8 +174,7 @@ _QUIETS: dict[str, Quiet] = {"flappy-bots": flappy_quiet, "shellrunners": shellr
 
 def reference_policy(slug: str, lead_ticks: int = 0) -> Policy:
     """The game's bot, planning for inputs that apply ``lead_ticks`` after the frame's tick."""
-    if lead_ticks < 0:
-        raise ValueError(f"lead_ticks must be 0 or more, got {lead_ticks}")
+    _check_lead(lead_ticks)
     policy = _POLICIES[slug]
     return policy if lead_ticks == 0 else partial(policy, lead_ticks=lead_ticks)
 
@@ -174,6 +186,10 @@ def reference_quiet(slug: str, lead_ticks: int = 0) -> Quiet:
     A bot may skip those frames unread: it sends exactly what it would have sent. Each
     bound is taken at the fastest the world may scroll, so it errs short, never long.
     """
+    _check_lead(lead_ticks)
+    return partial(_QUIETS[slug], lead_ticks=lead_ticks)
+
+
+def _check_lead(lead_ticks: int) -> None:
     if lead_ticks < 0:
         raise ValueError(f"lead_ticks must be 0 or more, got {lead_ticks}")
-    return partial(_QUIETS[slug], lead_ticks=lead_ticks)

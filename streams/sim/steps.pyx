@@ -129,6 +129,14 @@ def holds(config):
     return all(small(getattr(config, field.name)) for field in dataclasses.fields(config))
 
 
+cdef object held_config(engine):
+    """The engine's config, refused unless the steppers hold it (``holds``)."""
+    c = engine.config
+    if not holds(c):
+        raise ValueError(f"{type(c).__name__} has a knob beyond what the compiled step holds")
+    return c
+
+
 cdef class FlappyStepper:
     """FlappyBots.step, in C (streams/sim/flappy.py holds the rules and their reference)."""
 
@@ -140,9 +148,7 @@ cdef class FlappyStepper:
     cdef object flap
 
     def __init__(self, engine, str flap):
-        c = engine.config
-        if not holds(c):
-            raise ValueError(f"{type(c).__name__} has a knob beyond what the compiled step holds")
+        c = held_config(engine)
         self.gravity = c.gravity
         self.flap_speed = c.flap_speed
         self.terminal = c.terminal_velocity
@@ -260,9 +266,7 @@ cdef class ShellStepper:
 
     def __init__(self, engine, *, tuple heights, tuple spans, tuple kind_names, tuple wall_masks, int lanes, int trail,
                  int trail_step, int shell, int wall, tuple actions):
-        c = engine.config
-        if not holds(c):
-            raise ValueError(f"{type(c).__name__} has a knob beyond what the compiled step holds")
+        c = held_config(engine)
         self.max_ticks = c.max_ticks
         self.view_distance = c.view_distance
         self.crab_length = c.crab_length

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from typing import NamedTuple
 
 import pytest
 
@@ -40,61 +41,26 @@ def test_bots_do_nothing_once_the_run_ended() -> None:
         assert reference_policy(slug)(engine.frame(ended)) is None
 
 
-def play_late(engine: GameEngine, seed: int, lead_ticks: int, late_share: float, max_ticks: int) -> int:
-    """Ticks played when each input lands a tick late with probability ``late_share``.
+class Played(NamedTuple):
+    ticks: int  # ticks played
+    sent: list[tuple[int, str]]  # every input, as (tick it answered, action)
+    read: int  # frames the bot read
+
+
+def play_late(
+    engine: GameEngine, seed: int, lead_ticks: int, late_share: float, max_ticks: int, *, skip: bool = False
+) -> Played:
+    """A run where each input lands a tick late with probability ``late_share``.
 
     As over a network: the bot answers a frame, and its input applies at the next tick
     or, late, at the one after; it waits for an input to land before it answers again.
-    """
-    policy = reference_policy(engine.slug, lead_ticks)
-    late = random.Random(seed)
-    state = engine.initial_state(seed)
-    landing: tuple[int, str] | None = None  # (tick at which it applies, action)
-    while not engine.is_ended(state) and engine.tick_of(state) < max_ticks:
-        tick = engine.tick_of(state)
-        if landing is None and (action := policy(engine.frame(state))) is not None:
-            landing = (tick + (late.random() < late_share), action)
-        actions = ()
-        if landing is not None and landing[0] == tick:
-            actions, landing = (landing[1],), None
-        state = engine.step(state, actions).state
-    return engine.tick_of(state)
-
-
-@pytest.mark.parametrize("slug", sorted(ENGINES))
-def test_a_tick_of_lead_survives_inputs_that_land_a_tick_late(slug: str) -> None:
-    engine = ENGINES[slug]
-    for late_share in (0.0, 0.3, 1.0):
-        ticks = [play_late(engine, seed, 1, late_share, 3000) for seed in range(10)]
-        assert sum(t == 3000 for t in ticks) >= 9, (late_share, ticks)
-
-
-def test_without_a_lead_the_flappy_bot_dies_of_late_inputs() -> None:
-    # What the lead is for: the same scenario, planned as if every input landed at once.
-    engine = ENGINES["flappy-bots"]
-    ticks = [play_late(engine, seed, 0, 0.3, 3000) for seed in range(10)]
-    assert sum(t == 3000 for t in ticks) <= 2, ticks
-
-
-def test_a_negative_lead_is_refused() -> None:
-    with pytest.raises(ValueError, match="lead_ticks"):
-        reference_policy("flappy-bots", -1)
-    with pytest.raises(ValueError, match="lead_ticks"):
-        reference_quiet("flappy-bots", -1)
-
-
-def play_skipping(
-    engine: GameEngine, seed: int, lead_ticks: int, late_share: float, max_ticks: int, *, skip: bool
-) -> tuple[list[tuple[int, str]], int]:
-    """(every input as (tick it answered, action), frames the bot read), as in ``play_late``.
-
-    With ``skip``, the bot leaves unread the frames ``reference_quiet`` says it would
-    answer None, as the benchmark's bots do.
+    With ``skip``, it leaves unread the frames ``reference_quiet`` says it would answer
+    None, as the benchmark's bots do.
     """
     policy, quiet = reference_policy(engine.slug, lead_ticks), reference_quiet(engine.slug, lead_ticks)
     late = random.Random(seed)
     state = engine.initial_state(seed)
-    landing: tuple[int, str] | None = None
+    landing: tuple[int, str] | None = None  # (tick at which it applies, action)
     sent: list[tuple[int, str]] = []
     read, asleep_until = 0, -1
     while not engine.is_ended(state) and engine.tick_of(state) < max_ticks:
@@ -111,7 +77,29 @@ def play_skipping(
         if landing is not None and landing[0] == tick:
             actions, landing = (landing[1],), None
         state = engine.step(state, actions).state
-    return sent, read
+    return Played(engine.tick_of(state), sent, read)
+
+
+@pytest.mark.parametrize("slug", sorted(ENGINES))
+def test_a_tick_of_lead_survives_inputs_that_land_a_tick_late(slug: str) -> None:
+    engine = ENGINES[slug]
+    for late_share in (0.0, 0.3, 1.0):
+        ticks = [play_late(engine, seed, 1, late_share, 3000).ticks for seed in range(10)]
+        assert sum(t == 3000 for t in ticks) >= 9, (late_share, ticks)
+
+
+def test_without_a_lead_the_flappy_bot_dies_of_late_inputs() -> None:
+    # What the lead is for: the same scenario, planned as if every input landed at once.
+    engine = ENGINES["flappy-bots"]
+    ticks = [play_late(engine, seed, 0, 0.3, 3000).ticks for seed in range(10)]
+    assert sum(t == 3000 for t in ticks) <= 2, ticks
+
+
+def test_a_negative_lead_is_refused() -> None:
+    with pytest.raises(ValueError, match="lead_ticks"):
+        reference_policy("flappy-bots", -1)
+    with pytest.raises(ValueError, match="lead_ticks"):
+        reference_quiet("flappy-bots", -1)
 
 
 @pytest.mark.parametrize("slug", sorted(ENGINES))
@@ -120,10 +108,10 @@ def test_a_bot_that_skips_its_quiet_frames_sends_the_same_inputs(slug: str, lead
     engine = ENGINES[slug]
     read_every, read_skipping = 0, 0
     for seed in range(8):
-        every = play_skipping(engine, seed, lead_ticks, late_share, 3000, skip=False)
-        skipping = play_skipping(engine, seed, lead_ticks, late_share, 3000, skip=True)
-        assert skipping[0] == every[0], seed
-        read_every += every[1]
-        read_skipping += skipping[1]
+        every = play_late(engine, seed, lead_ticks, late_share, 3000)
+        skipping = play_late(engine, seed, lead_ticks, late_share, 3000, skip=True)
+        assert skipping.sent == every.sent, seed
+        read_every += every.read
+        read_skipping += skipping.read
     # What skipping is for: most frames go unread.
     assert read_skipping < read_every / 3, (read_skipping, read_every)
