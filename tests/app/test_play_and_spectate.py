@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import time
@@ -12,6 +13,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from app.tokens import TokenIssuer, TokenKeys
+from molt.aio import cancel_and_wait
 from molt.sdk import MoltApiError, MoltClient
 from molt.settings import EdgeSettings
 from streams.sim.bots import reference_policy
@@ -23,8 +25,6 @@ WALLET_KEY = "0x" + "42" * 32
 
 
 async def recv(ws, timeout: float = 10.0) -> dict:  # noqa: ANN001
-    import asyncio
-
     return json.loads(await asyncio.wait_for(ws.recv(), timeout))
 
 
@@ -109,14 +109,28 @@ async def test_public_spectator_gets_state_at_once_then_frames_and_counts(edge) 
     async with await MoltClient.register(edge.url, "watched") as client:
         session = await client.create_session("flappy-bots", seed=1, spectators_max=3)
         sid = session["sessionId"]
-        async with client.play("flappy-bots", sid) as game:
-            token = await public_token(edge.url, "flappy-bots", sid)
-            assert token.status_code == 200, token.text
-            body = token.json()
-            assert body["viewerId"].startswith("anon_") and body["expiresIn"] == 60
-            assert (body["spectatorsCurrent"], body["spectatorsMax"]) == (1, 3)
-            async with connect(body["wsUrl"]) as ws:
-                await ws.send(json.dumps({"t": "auth", "token": body["token"]}))
+        # Seats are granted while the session waits for its player, and held by viewer id.
+        token = await public_token(edge.url, "flappy-bots", sid)
+        assert token.status_code == 200, token.text
+        body = token.json()
+        assert body["viewerId"].startswith("anon_") and body["expiresIn"] == 60
+        assert (body["spectatorsCurrent"], body["spectatorsMax"]) == (1, 3)
+        again = await public_token(edge.url, "flappy-bots", sid, viewerId=body["viewerId"])
+        assert again.status_code == 200 and again.json()["spectatorsCurrent"] == 1
+        # The player keeps the run going (an unflapped bird falls in under a second),
+        # and the spectator joins once the run is live.
+        live = asyncio.Event()
+
+        def play(state: dict) -> str | None:
+            live.set()
+            return policy(state)
+
+        policy = reference_policy("flappy-bots")
+        playing = asyncio.create_task(client.play_with("flappy-bots", sid, play))
+        try:
+            await asyncio.wait_for(live.wait(), 30)
+            async with connect(again.json()["wsUrl"]) as ws:
+                await ws.send(json.dumps({"t": "auth", "token": again.json()["token"]}))
                 welcome = await recv(ws)
                 assert welcome["t"] == "welcome" and welcome["role"] == "spectate"
                 assert welcome["state"] is not None and welcome["state"]["game"] == "flappy-bots"
@@ -129,10 +143,8 @@ async def test_public_spectator_gets_state_at_once_then_frames_and_counts(edge) 
                 assert (await until(ws, "frame"))["tick"] > second["tick"]
                 # Under the edge's own server, frames skip the socket's sender (app.ws.wire).
                 assert frames_sent(edge.url, "wire") > 0
-            # Re-requesting with the same viewer id keeps the same seat.
-            again = await public_token(edge.url, "flappy-bots", sid, viewerId=body["viewerId"])
-            assert again.status_code == 200 and again.json()["spectatorsCurrent"] == 1
-            await game.send("flap")
+        finally:
+            await cancel_and_wait(playing)  # let the player close its socket before the test ends
 
 
 async def test_authenticated_spectator_flow_uses_the_wallet(edge) -> None:  # noqa: ANN001
