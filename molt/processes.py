@@ -34,7 +34,9 @@ class ManagedProcess:
         self.name = name
         self.argv = list(argv)
         self.log_path = log_path
-        self.env = {**os.environ, **(env or {})}
+        # Unbuffered: a child killed with -9 keeps its last log lines (Python block-buffers
+        # a redirected stdout), which are the ones that say what it was doing.
+        self.env = {"PYTHONUNBUFFERED": "1", **os.environ, **(env or {})}
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> ManagedProcess:

@@ -14,6 +14,7 @@ from molt.settings import KafkaSettings, TopicSettings, WorkerSettings
 from streams.leaderboard import agents as leaderboard
 from streams.rewards import agents as rewards
 from streams.rewards.pipeline import RewardsPipeline
+from streams.rewind import agent_topics, rewind_uncommitted
 from streams.sessions.agents import install
 from streams.sessions.runtime import SessionRuntime
 
@@ -42,6 +43,7 @@ def create_app(worker: WorkerSettings, kafka: KafkaSettings, topics: TopicSettin
     runtime = install(app, worker, topics, kafka.bootstrap_servers)
     pipeline = rewards.install(app, topics, kafka.bootstrap_servers)
     leaderboard.install(app, topics)
+    rewind_uncommitted(app.consumer, agent_topics(app))
     install_readiness(app, runtime, pipeline)
     return app
 

@@ -8,17 +8,24 @@ from: while the table holds those same bytes, a result costs no decode. (Decodin
 shard for every result was 7% of a worker's CPU with 500 sessions ending runs.) And it
 writes a shard around its entries' kept encodings (``shardbytes``), since a run enters
 every shard that is not full yet.
+
+A result is acked once its shard write is in Kafka (``streams.durable``): a committed
+result is never missing from the board after a crash.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import faust
+from faust.types import EventT
 
 from molt.settings import TopicSettings
 from schemas.codec import Codec, CodecError
 from schemas.topics import LEADERBOARD_VIEW, SESSION_RESULTS
+from streams import durable
+from streams.durable import DurableAcks
 from streams.leaderboard.board import admit, entry_of, shard_key
 from streams.leaderboard.shardbytes import ShardWriter
 
@@ -43,22 +50,28 @@ def install(app: faust.App, topics: TopicSettings) -> None:
         decoded[key] = (stored, entries)
         return entries
 
+    async def rank(event: EventT) -> list[asyncio.Future]:
+        """Offer one result to its shard; returns the shard write's future, if it changed."""
+        try:
+            result = codec.decode("RunResult", event.value)
+        except CodecError as exc:
+            log.error("skipping unreadable result at offset %d: %s", event.message.offset, exc)
+            return []
+        entry = entry_of(result)
+        if entry is None:
+            return []
+        partition = event.message.partition
+        name = shard_key(result["game"], partition)
+        key = name.encode()
+        shard = admit(entries_of(key), entry)
+        if shard is None:
+            return []
+        stored = shards.encode(name, result["game"], partition, shard)
+        decoded[key] = (stored, shard)
+        return [durable.write(table, partition, key, stored)]
+
+    acks = DurableAcks(app, "rank_runs")
+
     @app.agent(results, name="rank_runs")
     async def rank_runs(stream: faust.StreamT) -> None:
-        async for event in stream.events():
-            try:
-                result = codec.decode("RunResult", event.value)
-            except CodecError as exc:
-                log.error("skipping unreadable result at offset %d: %s", event.message.offset, exc)
-                continue
-            entry = entry_of(result)
-            if entry is None:
-                continue
-            partition = event.message.partition
-            name = shard_key(result["game"], partition)
-            key = name.encode()
-            shard = admit(entries_of(key), entry)
-            if shard is not None:
-                stored = shards.encode(name, result["game"], partition, shard)
-                table[key] = stored
-                decoded[key] = (stored, shard)
+        await acks.consume(stream, rank)

@@ -15,6 +15,7 @@ import faust
 
 from molt.settings import TopicSettings
 from schemas.topics import REWARDS_OUTCOMES, REWARDS_TABLE, SESSION_RESULTS, SNAPSHOT_TRIGGERS
+from streams.durable import DurableAcks
 from streams.rewards.pipeline import RewardsPipeline
 
 
@@ -26,10 +27,11 @@ def install(app: faust.App, topics: TopicSettings, bootstrap: str) -> RewardsPip
     table = app.Table(REWARDS_TABLE, key_type=bytes, value_type=bytes, partitions=topics.partitions)
     pipeline = RewardsPipeline(app, table, outcomes, results=SESSION_RESULTS.name, bootstrap=bootstrap)
 
+    acks = DurableAcks(app, "reward_runs")
+
     @app.agent(facts, name="reward_runs")
     async def reward_runs(stream: faust.StreamT) -> None:
-        async for event in stream.events():
-            await pipeline.on_event(event)
+        await acks.consume(stream, pipeline.on_event)
 
     @app.on_partitions_revoked.connect
     async def on_revoked(sender: Any, revoked: set, **_: Any) -> None:

@@ -7,7 +7,8 @@ number, in one agent, one record at a time. Output: the run's RunOutcome on
 rewards.outcomes, keyed by sessionId, on that same partition.
 
 Per-run state is the pure ``ledger.Run``, kept in the ``rewards`` table (changelog).
-Processing is at-least-once: after a crash, records since the last commit come again.
+Processing is at-least-once: after a crash, records since the last commit come again
+(from the partition's start when nothing was committed yet: ``streams.rewind``).
 A replayed fact is harmless by itself (the first result and trigger win); what could
 go wrong is a crash after the outcome reached Kafka but before the table write saying
 so did: the table would come back unpaid and the replayed trigger pay the run twice.
@@ -15,9 +16,10 @@ So the outcome topic itself is the record of what was paid:
 
 1. To pay a run, the shell sends its outcome and waits for Kafka's acknowledgement,
    then writes the run as paid (with the outcome's offset), then the partition's mark
-   (that offset + 1). Run and mark share a changelog partition (``store``), and Faust
-   flushes the producer before it commits input offsets: a committed input implies its
-   table writes are durable, and a durable mark implies the paid runs below it are.
+   (that offset + 1). Run and mark share a changelog partition (``store``), and an
+   event is acked only once Kafka has acknowledged its table writes
+   (``streams.durable``): a committed input implies its table writes are durable, and
+   a durable mark implies the paid runs below it are.
 2. On every assignment, before handling any record of a partition, the shell reads
    that partition of rewards.outcomes from the mark to its end: each outcome there
    marks its run paid (written to the table with the partition's first event, since
@@ -44,6 +46,7 @@ from aiokafka.errors import KafkaError
 from molt.logreader import read_range
 from schemas.codec import Codec, CodecError
 from schemas.records import SnapshotTriggered, decode_command
+from streams import durable
 from streams.rewards import store
 from streams.rewards.ledger import Fact, OutcomeSeen, ResultIn, Run, TriggerIn, apply, due
 
@@ -124,32 +127,36 @@ class RewardsPipeline:
 
     # -- handling ----------------------------------------------------------------
 
-    async def on_event(self, event: faust.EventT) -> None:
+    async def on_event(self, event: faust.EventT) -> list[asyncio.Future]:
+        """Handle one fact; returns the futures of the table writes it made (see ``streams.durable``)."""
         message = event.message
-        entry = self.owned.get(message.partition)
+        partition = message.partition
+        entry = self.owned.get(partition)
         if entry is None:
-            return  # not ours (any more): the owner handles it
+            return []  # not ours (any more): the owner handles it
         await entry.ready.wait()
         if entry.revoked:
-            return
-        if entry.mark is not None:
-            self._record_found(message.partition, entry)
+            return []
+        writes = self._record_found(partition, entry) if entry.mark is not None else []
         fact = self._fact(message)
         if fact is None:
-            return
+            return writes
         session_id, fact = fact
         before = store.decode_run(self.codec, session_id, self.table.get(store.run_key(session_id)))
         run = apply(before, fact)
         if run == before:
-            return  # a fact the run already had: nothing changes, nothing to write
+            return writes  # a fact the run already had: nothing changes, nothing to write
         outcome = due(run)
         if outcome is not None:
-            run = await self._pay(message.partition, run, outcome)
-        self.table[store.run_key(session_id)] = store.encode_run(self.codec, run)
+            run = await self._pay(partition, run, outcome)
+        writes.append(self._write(partition, store.run_key(session_id), store.encode_run(self.codec, run)))
         if run.outcome_offset is not None and not before.paid:
-            self.table[store.mark_key(message.partition)] = store.encode_mark(
-                self.codec, message.partition, run.outcome_offset + 1
-            )
+            mark = store.encode_mark(self.codec, partition, run.outcome_offset + 1)
+            writes.append(self._write(partition, store.mark_key(partition), mark))
+        return writes
+
+    def _write(self, partition: int, key: bytes, value: bytes) -> asyncio.Future:
+        return durable.write(self.table, partition, key, value)
 
     def _fact(self, message: Any) -> tuple[str, Fact] | None:
         try:
@@ -172,14 +179,16 @@ class RewardsPipeline:
         log.info("paid %s: %d (%s) at %d@%d", run.session_id, outcome["reward"], outcome["rule"], partition, metadata.offset)
         return apply(run, OutcomeSeen(metadata.offset))
 
-    def _record_found(self, partition: int, entry: Partition) -> None:
+    def _record_found(self, partition: int, entry: Partition) -> list[asyncio.Future]:
         """Write what the read of rewards.outcomes found, then move the mark past it."""
+        writes = []
         for session_id, offset in entry.found.items():
             key = store.run_key(session_id)
             before = store.decode_run(self.codec, session_id, self.table.get(key))
             if not before.paid:
-                self.table[key] = store.encode_run(self.codec, apply(before, OutcomeSeen(offset)))
+                writes.append(self._write(partition, key, store.encode_run(self.codec, apply(before, OutcomeSeen(offset)))))
         assert entry.mark is not None
-        self.table[store.mark_key(partition)] = store.encode_mark(self.codec, partition, entry.mark)
+        writes.append(self._write(partition, store.mark_key(partition), store.encode_mark(self.codec, partition, entry.mark)))
         entry.found.clear()
         entry.mark = None
+        return writes

@@ -1,0 +1,84 @@
+"""Agents whose input offsets may be committed only once their table writes are durable.
+
+The rewards pipeline and the leaderboard fold an input topic into a table and rely on
+"a committed input implies its table writes are in Kafka": after a crash, the input
+comes again from the committed offset and nothing else brings back a lost write (a run
+whose result is lost that way is never paid). Faust acks an event as soon as the agent
+moves on, and flushes its producer before committing, but that flush does not promise
+it: faust-streaming 0.15.3's producer buffer stops waiting after 0.1 s without a send
+(``ProducerBuffer.flush_atmost``), which a worker whose event loop lags does, and a
+record its sender task already took off the buffer is not waited for at all. (Found
+by reading Faust, not seen to lose a run: the kill tests' losses were another gap,
+see ``streams.rewind``.)
+
+So these agents acknowledge an event themselves, once Kafka has acknowledged every
+table write made for it: ``write`` does what ``table[key] = value`` does and keeps the
+changelog send's future, and ``DurableAcks`` acks the event when those futures are
+done. Faust commits an offset only below the first event not yet acked, so a commit
+never runs ahead of a write. The agent does not wait meanwhile: the next event is
+handled while the previous one's writes are in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+import faust
+from faust.types import EventT
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[EventT], Awaitable[Sequence[asyncio.Future]]]
+
+
+def write(table: faust.Table, partition: int, key: bytes, value: bytes) -> asyncio.Future:
+    """``table[key] = value`` for an event of ``partition``; returns the changelog send's future.
+
+    ``Table.__setitem__`` sends the changelog record and drops the future that says
+    when Kafka has it; this keeps it. (Tables here use neither key TTLs nor sensors,
+    the other two things ``__setitem__`` does.)
+    """
+    sent = table.send_changelog(partition, key, value)
+    table.data[key] = value
+    return sent
+
+
+class DurableAcks:
+    """Acks each event of an agent's stream once the table writes made for it are durable."""
+
+    def __init__(self, app: faust.App, name: str) -> None:
+        self.app = app
+        self.name = name
+        self._waiting: set[asyncio.Task] = set()  # held so that pending acks are not collected
+
+    async def consume(self, stream: faust.StreamT, handle: Handler) -> None:
+        """Hand every event of ``stream`` to ``handle``, which returns its table writes' futures."""
+        manual = stream.noack()
+        async for event in manual.events():
+            writes = await handle(event)
+            if not writes:
+                await manual.ack(event)
+                continue
+            task = asyncio.create_task(self._ack_when_durable(manual, event, writes))
+            self._waiting.add(task)
+            task.add_done_callback(self._waiting.discard)
+
+    @property
+    def pending(self) -> int:
+        """Events handled whose writes Kafka has not acknowledged yet."""
+        return len(self._waiting)
+
+    async def _ack_when_durable(self, stream: faust.StreamT, event: EventT, writes: Sequence[asyncio.Future]) -> None:
+        try:
+            await asyncio.gather(*writes)
+        except Exception as exc:
+            # The event stays unacked, so its offset is never committed: the worker
+            # stops and the partition's next owner handles the event again.
+            message = event.message
+            log.error("%s: a table write for %s %d@%d failed: %r", self.name, message.topic,
+                      message.partition, message.offset, exc)
+            await self.app.crash(exc)
+            return
+        await stream.ack(event)
