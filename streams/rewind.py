@@ -5,7 +5,7 @@ the consumer's flow stops, the generation changes or a partition is paused) and 
 each partition back to its committed offset before going on. But aiokafka's
 ``seek_to_committed`` only seeks where the committed offset is above 0: a partition
 with nothing committed yet keeps the position past the dropped records, and they are
-never handed to an agent. (faust-streaming 0.15.3, aiokafka 0.12: a worker killed
+never handed to an agent. (faust-streaming 0.15.3, aiokafka 0.14: a worker killed
 before its first commit, and the survivor skipped the first results and snapshot
 triggers of the partitions it took over, so those runs were never paid.)
 

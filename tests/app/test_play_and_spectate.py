@@ -120,12 +120,12 @@ async def test_public_spectator_gets_state_at_once_then_frames_and_counts(edge) 
         # The player keeps the run going (an unflapped bird falls in under a second),
         # and the spectator joins once the run is live.
         live = asyncio.Event()
+        policy = reference_policy("flappy-bots")
 
         def play(state: dict) -> str | None:
             live.set()
             return policy(state)
 
-        policy = reference_policy("flappy-bots")
         playing = asyncio.create_task(client.play_with("flappy-bots", sid, play))
         try:
             await asyncio.wait_for(live.wait(), 30)
