@@ -14,9 +14,15 @@ see ``streams.rewind``.)
 So these agents acknowledge an event themselves, once Kafka has acknowledged every
 table write made for it: ``write`` does what ``table[key] = value`` does and keeps the
 changelog send's future, and ``DurableAcks`` acks the event when those futures are
-done. Faust commits an offset only below the first event not yet acked, so a commit
-never runs ahead of a write. The agent does not wait meanwhile: the next event is
-handled while the previous one's writes are in flight.
+done. The agent does not wait meanwhile: the next event is handled while the previous
+one's writes are in flight.
+
+Acks go out in offset order within a partition: an event waits for the acks of the
+partition's earlier events, even one that made no write. Faust commits the first run
+of consecutive acked offsets, and its check that the run starts at the committed
+offset lets one missing offset through, and every one when nothing was committed yet
+(``Consumer._new_offset``): an event acked ahead of an earlier one still in flight
+could commit past it.
 """
 
 from __future__ import annotations
@@ -51,26 +57,36 @@ class DurableAcks:
     def __init__(self, app: faust.App, name: str) -> None:
         self.app = app
         self.name = name
-        self._waiting: set[asyncio.Task] = set()  # held so that pending acks are not collected
+        # Per (topic, partition), the ack of its latest event still waiting: the next waits for it.
+        self._latest: dict[tuple[str, int], asyncio.Task[bool]] = {}
 
     async def consume(self, stream: faust.StreamT, handle: Handler) -> None:
         """Hand every event of ``stream`` to ``handle``, which returns its table writes' futures."""
         manual = stream.noack()
         async for event in manual.events():
             writes = await handle(event)
-            if not writes:
+            key = (event.message.topic, event.message.partition)
+            earlier = self._latest.get(key)
+            if not writes and earlier is None:
                 await manual.ack(event)
                 continue
-            task = asyncio.create_task(self._ack_when_durable(manual, event, writes))
-            self._waiting.add(task)
-            task.add_done_callback(self._waiting.discard)
+            task = asyncio.create_task(self._ack_in_order(manual, event, writes, earlier))
+            self._latest[key] = task  # also keeps the task from being collected
+            task.add_done_callback(lambda done, key=key: self._forget(key, done))
 
-    @property
-    def pending(self) -> int:
-        """Events handled whose writes Kafka has not acknowledged yet."""
-        return len(self._waiting)
+    async def settled(self) -> None:
+        """Wait until every event handled so far is acked, or known never to be."""
+        while self._latest:
+            await asyncio.wait(list(self._latest.values()))
 
-    async def _ack_when_durable(self, stream: faust.StreamT, event: EventT, writes: Sequence[asyncio.Future]) -> None:
+    def _forget(self, key: tuple[str, int], done: asyncio.Task[bool]) -> None:
+        if self._latest.get(key) is done:
+            del self._latest[key]
+
+    async def _ack_in_order(
+        self, stream: faust.StreamT, event: EventT, writes: Sequence[asyncio.Future], earlier: asyncio.Task[bool] | None
+    ) -> bool:
+        """Ack ``event`` once its writes are durable and the partition's earlier event is acked."""
         try:
             await asyncio.gather(*writes)
         except Exception as exc:
@@ -80,5 +96,8 @@ class DurableAcks:
             log.error("%s: a table write for %s %d@%d failed: %r", self.name, message.topic,
                       message.partition, message.offset, exc)
             await self.app.crash(exc)
-            return
+            return False
+        if earlier is not None and not await earlier:
+            return False  # an earlier event stays unacked: so does this one
         await stream.ack(event)
+        return True

@@ -56,12 +56,19 @@ class TopicReader:
         await self._consumer.stop()
 
     async def until(self, done: Callable[[list[dict]], bool], timeout_s: float = 60.0) -> list[dict]:
-        """Read on until ``done(every record read so far)``; fails after ``timeout_s``."""
+        """Read on until ``done(every record read so far)``; fails after ``timeout_s``.
+
+        A ``done`` with an ``explain(records)`` attribute says in the failure what is missing.
+        """
         records = self.records
         deadline = time.monotonic() + timeout_s
         while not done(records):
             if time.monotonic() > deadline:
-                raise TimeoutError(f"{self.topic}: condition not met after {timeout_s}s ({len(records)} records)")
+                explain = getattr(done, "explain", None)
+                missing = f": {explain(records)}" if explain else ""
+                raise TimeoutError(
+                    f"{self.topic}: condition not met after {timeout_s}s ({len(records)} records){missing}"
+                )
             batches = await self._consumer.getmany(timeout_ms=200)
             for batch in batches.values():
                 records.extend(self.codec.decode(self.schema, r.value) for r in batch)

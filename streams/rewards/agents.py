@@ -25,7 +25,9 @@ def install(app: faust.App, topics: TopicSettings, bootstrap: str) -> RewardsPip
     )
     outcomes = app.topic(REWARDS_OUTCOMES.name, key_type=bytes, value_type=bytes, partitions=topics.partitions)
     table = app.Table(REWARDS_TABLE, key_type=bytes, value_type=bytes, partitions=topics.partitions)
-    pipeline = RewardsPipeline(app, table, outcomes, results=SESSION_RESULTS.name, bootstrap=bootstrap)
+    pipeline = RewardsPipeline(
+        app, table, outcomes, results=SESSION_RESULTS.name, triggers=SNAPSHOT_TRIGGERS.name, bootstrap=bootstrap
+    )
 
     acks = DurableAcks(app, "reward_runs")
 

@@ -20,6 +20,10 @@ def covers(session_ids: list[str]):  # noqa: ANN201 - a TopicReader.until condit
     def done(records: list[dict]) -> bool:
         return set(session_ids) <= {r["sessionId"] for r in records}
 
+    def explain(records: list[dict]) -> str:
+        return f"none yet for {sorted(set(session_ids) - {r['sessionId'] for r in records})}"
+
+    done.explain = explain  # type: ignore[attr-defined]
     return done
 
 
