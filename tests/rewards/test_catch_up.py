@@ -21,9 +21,10 @@ from aiokafka.structs import OffsetAndMetadata
 from schemas.codec import Codec
 from schemas.records import SessionCommand, SnapshotTriggered, encode_command
 from streams.rewards import store
-from streams.rewards.ledger import ResultIn, TriggerIn
+from streams.rewards.ledger import ResultIn, Run, TriggerIn, apply, due
 from streams.rewards.pipeline import Partition, RewardsPipeline
 from tests.commands import fresh_topic
+from tests.rewards.test_ledger import result as ledger_result
 
 pytestmark = pytest.mark.integration
 
@@ -32,12 +33,7 @@ CODEC = Codec()
 
 
 def result(session_id: str) -> dict:
-    return {
-        "sessionId": session_id, "engineVersion": 1, "seq": 40, "game": "shellrunners", "mode": "api",
-        "playerId": "agt_cu", "playerName": "catch-up-bot", "seed": 3, "ticks": 40, "score": 120,
-        "endReason": "abandoned", "finalStateHash": "cd34",
-        "commandOffsets": {"partition": PARTITION, "first": 0, "last": 3}, "startedAtMs": 1_000, "endedAtMs": 2_300,
-    }  # fmt: skip
+    return {**ledger_result(score=120), "sessionId": session_id}
 
 
 def trigger(session_id: str) -> bytes:
@@ -112,7 +108,8 @@ async def test_a_new_partition_reads_its_inputs_from_the_committed_offsets_and_f
     results, triggers, outcomes_topic = [await fresh_topic(kafka_bootstrap, name, 2) for name in ("cu-results", "cu-triggers", "cu-outcomes")]
     group = f"cu-{secrets.token_hex(4)}"
     handled, skipped, already_paid = "s-handled", "s-skipped", "s-paid"
-    paid_outcome = {**{k: v for k, v in result(already_paid).items() if k in ("sessionId", "engineVersion", "seq", "game", "playerId", "score", "finalStateHash", "playerName", "endedAtMs")}, "reward": 12, "rule": "earlier", "triggerRequestId": f"ws_{already_paid}"}  # noqa: E501
+    # As a worker that paid the run before the takeover would have published it.
+    paid_outcome = due(apply(apply(Run(already_paid), ResultIn(result(already_paid))), TriggerIn(f"ws_{already_paid}")))
     await produce(kafka_bootstrap, [
         (results, CODEC.encode("RunResult", result(handled))),   # 0: below the committed offset
         (results, CODEC.encode("RunResult", result(skipped))),   # 1
