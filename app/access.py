@@ -18,7 +18,7 @@ from fastapi import Depends, Request, Response
 from app.errors import unauthenticated
 from app.identity import API_KEY_PREFIX
 from app.tokens import IssuedToken, TokenError, TokenIssuer
-from molt.settings import EdgeSettings
+from infra.settings import EdgeSettings
 
 COOKIE = "molt_access"
 

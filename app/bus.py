@@ -2,7 +2,7 @@
 
 Every command the edge writes carries this process's producer id and a per-session
 sequence, so a record the producer retried is recognised by the worker's fold; the
-numbers reach the log in order (``molt.appender``). The producer id includes a random
+numbers reach the log in order (``infra.appender``). The producer id includes a random
 boot id: sequences restart at 1 after a restart.
 """
 
@@ -13,7 +13,7 @@ import secrets
 from aiokafka import AIOKafkaProducer
 
 from app.views import MaterializedView
-from molt.appender import CommandAppender
+from infra.appender import CommandAppender
 from schemas.codec import Codec
 from schemas.records import CommandBody
 from schemas.topics import (

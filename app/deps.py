@@ -17,7 +17,7 @@ from app.errors import game_not_found, unauthenticated
 from app.fanout import Fanout
 from app.identity import API_KEY_PREFIX, Agent, AgentDirectory
 from app.tokens import TokenIssuer
-from molt.settings import EdgeSettings
+from infra.settings import EdgeSettings
 from streams.sim.engine import GameEngine
 from streams.sim.registry import ENGINES
 

@@ -28,8 +28,8 @@ from app.web import pages
 from app.wallet import MemoryNonceStore
 from app.ws import endpoint as websockets
 from app.ws.seats_held import SocketRegistry
-from molt import heap
-from molt.settings import EdgeSettings, KafkaSettings, TopicSettings
+from infra import heap
+from infra.settings import EdgeSettings, KafkaSettings, TopicSettings
 from schemas.records import SeatRenewed
 from schemas.topics import SEAT_REPLIES, SESSION_FRAMES
 
@@ -64,7 +64,7 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
         await frames.start()
         await seats.follower.start()
         renewals = asyncio.create_task(sockets.renew_forever(edge.seat_renew_s, renew))
-        # Started: what exists now lives as long as the edge (see molt.heap).
+        # Started: what exists now lives as long as the edge (see infra.heap).
         heap.settle()
         try:
             yield

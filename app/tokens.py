@@ -24,7 +24,7 @@ from typing import Any, Literal
 import jwt
 
 from app.timestamps import iso
-from molt.settings import EdgeSettings
+from infra.settings import EdgeSettings
 
 Role = Literal["play", "spectate"]
 ACCESS_ROLE = "access"

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from molt.aio import cancel_and_wait
+from infra.aio import cancel_and_wait
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from molt.aio import cancel_and_wait
+from infra.aio import cancel_and_wait
 from schemas.codec import Codec, CodecError
 
 log = logging.getLogger(__name__)

@@ -38,7 +38,7 @@ from eth_keys.exceptions import BadSignature
 from eth_utils import to_checksum_address
 
 from app.timestamps import iso, parse_iso
-from molt.settings import EdgeSettings
+from infra.settings import EdgeSettings
 
 STATEMENT = "Sign in to MoltStation Live."
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")

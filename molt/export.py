@@ -21,7 +21,7 @@ from typing import Any
 import fastavro
 import orjson
 
-from molt.runlog import Logged
+from infra.runlog import Logged
 from schemas.codec import NAMESPACE, load_topic_schema
 from schemas.records import SessionCommand, command_to_datum
 

@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from molt.settings import REPO_ROOT
+from infra.settings import REPO_ROOT
 from schemas.codec import SCHEMA_DIR
 from schemas.compat import freeze
 

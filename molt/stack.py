@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from molt.localkafka import free_port
+from infra.localkafka import free_port
 from molt.processes import ManagedProcess, ProcessFailed, molt_argv
 
 READY_TIMEOUT_S = 90.0
@@ -52,7 +52,7 @@ class Worker:
 class Stack:
     bootstrap: str
     root: Path
-    # Every process on one broker must agree on it (see molt.topics).
+    # Every process on one broker must agree on it (see infra.topicadmin).
     partitions: int
     extra_env: dict[str, str] = field(default_factory=dict)
     processes: list[ManagedProcess] = field(default_factory=list)

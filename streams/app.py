@@ -10,7 +10,7 @@ from __future__ import annotations
 import faust
 import faust.web
 
-from molt.settings import KafkaSettings, TopicSettings, WorkerSettings
+from infra.settings import KafkaSettings, TopicSettings, WorkerSettings
 from streams.leaderboard import agents as leaderboard
 from streams.rewards import agents as rewards
 from streams.rewards.pipeline import RewardsPipeline

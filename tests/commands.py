@@ -19,7 +19,7 @@ from aiokafka.structs import ConsumerRecord
 
 from molt.bench.bots import BotDriver
 from molt.bench.writer import CommandWriter
-from molt.runlog import session_partition
+from infra.runlog import session_partition
 from schemas.codec import Codec
 
 

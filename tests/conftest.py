@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from molt.localkafka import start_scratch_kafka
+from infra.localkafka import start_scratch_kafka
 from molt.stack import Edge, Stack
 
 # Few partitions: workers start, recover and rebalance them quickly.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiokafka import TopicPartition
 
-from molt.settings import KafkaSettings, TopicSettings, WorkerSettings
+from infra.settings import KafkaSettings, TopicSettings, WorkerSettings
 from streams.app import create_app
 from streams.rewind import agent_topics, rewind_uncommitted
 

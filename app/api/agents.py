@@ -7,7 +7,7 @@ import secrets
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from molt.appender import now_ms
+from infra.appender import now_ms
 from app.deps import Bus, Directory, Settings
 from app.errors import INVALID, ApiError, documented
 from app.identity import hash_api_key, new_api_key

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query
 from app.deps import Bus, Engine
 from app.errors import documented
 from app.timestamps import iso
-from streams.leaderboard.board import SHARD_SIZE, merge
+from schemas.leaderboard import SHARD_SIZE, merge
 
 router = APIRouter(prefix="/api/games/{slug}", tags=["leaderboard"])
 

@@ -1,7 +1,7 @@
 """Ended runs, played back: ``GET /api/games/{slug}/sessions/{sessionId}/replay``.
 
 The frames are those the worker published on session.frames while the run was live,
-what its spectators saw, read back from the log by ``molt.runlog``: the edge runs no
+what its spectators saw, read back from the log by ``infra.runlog``: the edge runs no
 game rules. Each frame's ``state`` is the engine's JSON as the worker encoded it (the
 same text a WebSocket ``frame`` carries), put into the body without a parse.
 
@@ -26,8 +26,8 @@ from pydantic import BaseModel
 
 from app.deps import Bus, Engine
 from app.errors import documented, run_not_ended, session_not_found
-from molt.logreader import LogReader
-from molt.runlog import RunLog
+from infra.logreader import LogReader
+from infra.runlog import RunLog
 
 router = APIRouter(prefix="/api/games/{slug}/sessions", tags=["sessions"])
 

@@ -34,7 +34,7 @@ import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
-from molt.aio import cancel_and_wait
+from infra.aio import cancel_and_wait
 from molt.bench.writer import CommandWriter
 from molt.sdk import InputGate
 from schemas.codec import Codec

@@ -17,7 +17,7 @@ import time
 
 from aiokafka import AIOKafkaProducer
 
-from molt.aio import cancel_and_wait
+from infra.aio import cancel_and_wait
 from molt.bench.pacing import ticks
 from schemas.codec import Codec
 from schemas.topics import FRAMES_COMPRESSION, SESSION_FRAMES

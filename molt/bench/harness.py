@@ -26,11 +26,11 @@ import uvloop
 from aiokafka.admin import AIOKafkaAdminClient
 
 from molt.bench.stats import loop_ms
-from molt.localkafka import LocalKafkaError, start_scratch_kafka
+from infra.localkafka import LocalKafkaError, start_scratch_kafka
 from molt.processes import ProcessFailed
-from molt.settings import KafkaSettings, TopicSettings
+from infra.settings import KafkaSettings, TopicSettings
 from molt.stack import Stack, Worker
-from molt.topics import TopicLayoutError, ensure_topics
+from infra.topicadmin import TopicLayoutError, ensure_topics
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2

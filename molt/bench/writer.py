@@ -2,7 +2,7 @@
 
 A ``CommandWriter`` has its own producer id and numbers each session's commands 1, 2,
 … so the fold can tell a retry from a new command; the numbers reach the log in order
-(``molt.appender``). ``send`` waits for Kafka's acknowledgement; ``enqueue`` does not,
+(``infra.appender``). ``send`` waits for Kafka's acknowledgement; ``enqueue`` does not,
 so one process can feed a thousand sessions: at most ``max_in_flight`` enqueued
 commands are unacknowledged at a time, and a failed one is raised by the next
 ``enqueue`` or ``flush``, never lost silently.
@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from aiokafka import AIOKafkaProducer
 
-from molt.appender import CommandAppender
+from infra.appender import CommandAppender
 from schemas.codec import Codec
 from schemas.records import CommandBody, SessionCommand, encode_command
 from schemas.topics import SESSION_COMMANDS

@@ -62,7 +62,7 @@ from molt.bench.seats import SeatRefused, http_floor, spectate_tokens
 from molt.bench.stats import cpu_seconds, percentiles, tree_cpu_seconds
 from molt.processes import ProcessFailed
 from molt.sdk import MoltClient
-from molt.settings import EdgeSettings, WorkerSettings
+from infra.settings import EdgeSettings, WorkerSettings
 from streams.sim.registry import ENGINES
 
 WORKER = "bench-worker"

@@ -34,9 +34,10 @@ from molt.bench.load import LiveSessions
 from molt.bench.harness import EXIT_USAGE, add_service_arguments, run_with_worker
 from molt.bench.writer import CommandWriter
 from molt.commands.bench_sim import bench_game
-from molt.logreader import LogReader
-from molt.runlog import RunLog, replay_pool
-from molt.settings import WorkerSettings
+from infra.logreader import LogReader
+from infra.runlog import RunLog
+from molt.runcheck import check_runs, replay_pool
+from infra.settings import WorkerSettings
 from molt.stack import Worker
 from streams.sim.registry import ENGINES
 
@@ -71,7 +72,7 @@ async def _measure(args: argparse.Namespace, bootstrap: str) -> dict:
         print(f"replaying {len(runs)} runs…", flush=True)
         with replay_pool() as pool:
             began = time.perf_counter()
-            checks = [check async for check in log.check(runs, pool)]
+            checks = [check async for check in check_runs(log, runs, pool)]
             replay_s = time.perf_counter() - began
     ticks = Counter()
     for check in checks:

@@ -56,7 +56,7 @@ from molt.bench.roundtrip import roundtrip_ms
 from molt.bench.stats import MachineCpu, main_thread_cpu_seconds, percentiles, tree_cpu_seconds
 from molt.bench.ticks import TickTime, tick_times
 from molt.bench.writer import CommandWriter
-from molt.settings import WorkerSettings
+from infra.settings import WorkerSettings
 from molt.stack import Worker
 from streams.sessions.pacing import Schedule
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from molt.settings import EdgeSettings, KafkaSettings, TopicSettings
-from molt.topics import ensure_topics
+from infra.settings import EdgeSettings, KafkaSettings, TopicSettings
+from infra.topicadmin import ensure_topics
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

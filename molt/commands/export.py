@@ -14,9 +14,9 @@ from pathlib import Path
 
 from molt.commands.replay import EXIT_MATCH, add_topic_prefix, guarded, session_results
 from molt.export import FORMATS, export_datums, write
-from molt.logreader import LogReader
-from molt.runlog import RunLog, RunTopics
-from molt.settings import KafkaSettings, TopicSettings
+from infra.logreader import LogReader
+from infra.runlog import RunLog, RunTopics
+from infra.settings import KafkaSettings, TopicSettings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 import time
 
-from molt.localkafka import LocalKafka, LocalKafkaError
-from molt.settings import KafkaSettings
+from infra.localkafka import LocalKafka, LocalKafkaError
+from infra.settings import KafkaSettings
 
 EXIT_FAILED = 1
 EXIT_NOT_RUNNING = 3

@@ -2,7 +2,7 @@
 
 Each run is found by its RunResult, its command records are folded again offline, and
 the replay is compared with what was published: every published frame, tick by tick,
-and the result (final state hash first). See ``molt.runlog`` for how the records are
+and the result (final state hash first). See ``infra.runlog`` for how the records are
 found and ``streams.sessions.verify`` for what counts as a divergence. When a run's
 frames are gone (session.frames keeps one day) only its result is compared, and the
 summary says so.
@@ -26,9 +26,10 @@ from concurrent.futures import Executor
 
 from aiokafka.errors import KafkaError
 
-from molt.logreader import LogReader
-from molt.runlog import Logged, RunLog, RunTopics, replay_pool
-from molt.settings import KafkaSettings, TopicSettings
+from infra.logreader import LogReader
+from infra.runlog import Logged, RunLog, RunTopics
+from molt.runcheck import check_runs, replay_pool
+from infra.settings import KafkaSettings, TopicSettings
 from streams.sessions.verify import RunCheck
 
 EXIT_MATCH, EXIT_MISMATCH, EXIT_USAGE, EXIT_UNREADABLE = 0, 1, 2, 3
@@ -90,7 +91,7 @@ async def _replay(args: argparse.Namespace) -> int:
     async with LogReader(KafkaSettings().bootstrap_servers) as reader:
         log = RunLog(reader, TopicSettings().partitions, topics)
         if not args.all:
-            [check] = [check async for check in log.check([await session_results(log, args.session_id)])]
+            [check] = [check async for check in check_runs(log, [await session_results(log, args.session_id)])]
             print("\n".join(describe(check)))
             return EXIT_MISMATCH if check.divergence else EXIT_MATCH
         runs = await log.results()
@@ -106,7 +107,7 @@ async def _replay_all(log: RunLog, runs: dict[str, list[Logged]], pool: Executor
     """Replay every run, printing mismatches as they come; the count of each outcome."""
     counts: Counter[str] = Counter(matched=0, mismatched=0, hash_only=0, skipped=0)
     done = 0
-    async for check in log.check(list(runs.values()), pool):
+    async for check in check_runs(log, list(runs.values()), pool):
         done += 1
         if check.matched:
             counts["matched"] += 1

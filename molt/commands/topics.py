@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from molt.settings import KafkaSettings, TopicSettings, WorkerSettings
-from molt.topics import ensure_topics
+from infra.settings import KafkaSettings, TopicSettings, WorkerSettings
+from infra.topicadmin import ensure_topics
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -15,10 +15,10 @@ import signal
 import time
 from pathlib import Path
 
-from molt.localkafka import LocalKafka
+from infra.localkafka import LocalKafka
 from molt.processes import ManagedProcess, ProcessFailed, molt_argv
-from molt.settings import REPO_ROOT, EdgeSettings, KafkaSettings, TopicSettings, WorkerSettings
-from molt.topics import ensure_topics
+from infra.settings import REPO_ROOT, EdgeSettings, KafkaSettings, TopicSettings, WorkerSettings
+from infra.topicadmin import ensure_topics
 from streams.sim.registry import ENGINES
 
 READY_TIMEOUT_S = 120.0

@@ -6,8 +6,8 @@ import argparse
 import asyncio
 import sys
 
-from molt.settings import KafkaSettings, TopicSettings, WorkerSettings
-from molt.topics import ensure_topics
+from infra.settings import KafkaSettings, TopicSettings, WorkerSettings
+from infra.topicadmin import ensure_topics
 
 SWITCH_INTERVAL_S = 0.001
 

@@ -21,7 +21,7 @@ import logging
 import faust
 from faust.types import EventT
 
-from molt.settings import TopicSettings
+from infra.settings import TopicSettings
 from schemas.codec import Codec, CodecError
 from schemas.topics import LEADERBOARD_VIEW, SESSION_RESULTS
 from streams import durable

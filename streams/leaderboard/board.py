@@ -3,22 +3,18 @@
 A Faust table write lands in the changelog partition of the event being handled, so a
 single key per game written from every partition would have several writers. Instead
 each partition keeps its own shard (key ``game/partition``) of the best ``SHARD_SIZE``
-runs it has seen, and the edge merges a game's shards. Since the global best ``n`` runs
-are among the union of every shard's best ``n``, the merge is exact for any limit up to
-``SHARD_SIZE``.
-
-Order: higher score first, then the run that ended earlier (it got there first), then
-session id, so equal runs always rank the same. A re-published result changes nothing.
-Runs that never started (a session that expired waiting) and practice runs never rank.
+runs it has seen, and the edge merges a game's shards (``schemas.leaderboard`` holds the
+order and the merge). A re-published result changes nothing. Runs that never started (a
+session that expired waiting) and practice runs never rank.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable
 from typing import Any
 
-SHARD_SIZE = 100  # the largest leaderboard a client may ask for
+from schemas.leaderboard import SHARD_SIZE, rank_key
+
 
 
 def shard_key(game: str, partition: int) -> str:
@@ -38,10 +34,6 @@ def entry_of(result: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
-def rank_key(entry: dict[str, Any]) -> tuple[int, int, str]:
-    return -entry["score"], entry["endedAtMs"], entry["sessionId"]
-
-
 def admit(entries: list[dict[str, Any]], entry: dict[str, Any]) -> list[dict[str, Any]] | None:
     """The shard with ``entry`` in it, best first, or None when the shard stays as it is.
 
@@ -55,8 +47,3 @@ def admit(entries: list[dict[str, Any]], entry: dict[str, Any]) -> list[dict[str
         return None
     at = bisect_left(entries, key, key=rank_key)
     return [*entries[:at], entry, *entries[at:]][:SHARD_SIZE] if at < SHARD_SIZE else None
-
-
-def merge(shards: Iterable[list[dict[str, Any]]], limit: int) -> list[dict[str, Any]]:
-    """A game's best ``limit`` runs from its shards, best first."""
-    return sorted((e for shard in shards for e in shard), key=rank_key)[:limit]

@@ -13,7 +13,7 @@ from typing import Any
 
 import faust
 
-from molt.settings import TopicSettings
+from infra.settings import TopicSettings
 from schemas.topics import REWARDS_OUTCOMES, REWARDS_TABLE, SESSION_RESULTS, SNAPSHOT_TRIGGERS
 from streams.durable import DurableAcks
 from streams.rewards.pipeline import RewardsPipeline

@@ -61,7 +61,7 @@ from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
-from molt.logreader import LogReader
+from infra.logreader import LogReader
 from schemas.codec import Codec, CodecError
 from schemas.records import SnapshotTriggered, decode_command
 from streams import durable

@@ -13,8 +13,8 @@ from typing import Any
 
 import faust
 
-from molt import heap
-from molt.settings import TopicSettings, WorkerSettings
+from infra import heap
+from infra.settings import TopicSettings, WorkerSettings
 from schemas.topics import (
     CHECKPOINTS_TABLE,
     FRAMES_COMPRESSION,
@@ -83,7 +83,7 @@ def install(app: faust.App, worker: WorkerSettings, topics: TopicSettings, boots
 
     @app.task
     async def tick_clock() -> None:
-        # Started: what exists now lives as long as the worker (see molt.heap).
+        # Started: what exists now lives as long as the worker (see infra.heap).
         heap.settle()
         await runtime.topics.seat_replies.start()
         await runtime.topics.frames.start()

@@ -16,7 +16,7 @@ from app.api import auth
 from app.errors import install_error_handlers
 from app.tokens import TokenIssuer, TokenKeys
 from app.wallet import MemoryNonceStore, build_message
-from molt.settings import EdgeSettings
+from infra.settings import EdgeSettings
 from tests import wallets
 
 KEY = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"

@@ -13,7 +13,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, APIWebSocketRoute
 
 from app.main import create_app
-from molt.settings import EdgeSettings, KafkaSettings, TopicSettings
+from infra.settings import EdgeSettings, KafkaSettings, TopicSettings
 
 
 def _routes(routes: list) -> list:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from app.main import create_app
-from molt.settings import EdgeSettings, KafkaSettings, TopicSettings
+from infra.settings import EdgeSettings, KafkaSettings, TopicSettings
 
 CODE = re.compile(r"\b[A-Z][A-Z_]{3,}\b")
 

@@ -13,9 +13,9 @@ import pytest
 from websockets.asyncio.client import connect
 
 from app.tokens import TokenIssuer, TokenKeys
-from molt.aio import cancel_and_wait
+from infra.aio import cancel_and_wait
 from molt.sdk import MoltApiError, MoltClient
-from molt.settings import EdgeSettings
+from infra.settings import EdgeSettings
 from streams.sim.bots import reference_policy
 from tests.wallets import wallet_access_token
 

@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from app.ws.seats_held import SocketRegistry
-from molt.aio import cancel_and_wait
+from infra.aio import cancel_and_wait
 
 LEASES = 50
 

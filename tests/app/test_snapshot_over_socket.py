@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from molt.logreader import LogReader
-from molt.runlog import session_partition
+from infra.logreader import LogReader
+from infra.runlog import session_partition
 from molt.sdk import MoltClient
 from molt.stack import Edge, Stack
 from schemas.codec import Codec

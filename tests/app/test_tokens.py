@@ -17,7 +17,7 @@ from app.tokens import (
     TokenIssuer,
     TokenKeys,
 )
-from molt.settings import EdgeSettings
+from infra.settings import EdgeSettings
 
 NOW = 1_750_000_000.0
 OLD = "old:" + "o" * 40

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from websockets.asyncio.client import connect
 
-from molt.aio import cancel_and_wait
+from infra.aio import cancel_and_wait
 from molt.sdk import MoltClient
 from molt.stack import Edge, Stack
 from streams.sim.bots import reference_policy

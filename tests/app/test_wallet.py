@@ -16,7 +16,7 @@ from app.wallet import (
     parse_message,
     verify,
 )
-from molt.settings import EdgeSettings
+from infra.settings import EdgeSettings
 
 NOW = 1_750_000_000.0
 TTL = 300.0

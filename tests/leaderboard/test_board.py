@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from streams.leaderboard.board import SHARD_SIZE, admit, entry_of, merge, rank_key
+from schemas.leaderboard import SHARD_SIZE, merge, rank_key
+from streams.leaderboard.board import admit, entry_of
 from tests.rewards.test_ledger import result
 
 

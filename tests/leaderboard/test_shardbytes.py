@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from schemas.codec import Codec
-from streams.leaderboard.board import SHARD_SIZE
+from schemas.leaderboard import SHARD_SIZE
 from streams.leaderboard.shardbytes import ShardWriter
 
 CODEC = Codec()

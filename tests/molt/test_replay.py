@@ -21,10 +21,10 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from avro.datafile import DataFileReader
 from avro.io import DatumReader
 
-from molt.aio import run_on_own_loop
-from molt.logreader import LogReader
+from infra.aio import run_on_own_loop
+from infra.logreader import LogReader
 from molt.processes import molt_argv
-from molt.runlog import Logged, RunLog, RunTopics
+from infra.runlog import Logged, RunLog, RunTopics
 from molt.sdk import MoltClient
 from molt.stack import Edge, Stack
 from schemas.codec import Codec

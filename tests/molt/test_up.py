@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from molt.localkafka import free_ports
+from infra.localkafka import free_ports
 from molt.processes import molt_argv
 
 pytestmark = pytest.mark.integration

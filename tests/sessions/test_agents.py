@@ -13,7 +13,7 @@ from pathlib import Path
 import faust
 import pytest
 
-from molt.settings import TopicSettings, WorkerSettings
+from infra.settings import TopicSettings, WorkerSettings
 from schemas.codec import Codec
 from schemas.records import (
     InputReceived,

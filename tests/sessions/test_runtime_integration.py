@@ -13,9 +13,9 @@ import time
 import pytest
 
 from molt.bench.writer import CommandWriter
-from molt.logreader import read_range
-from molt.runlog import session_partition
-from molt.settings import REPO_ROOT
+from infra.logreader import read_range
+from infra.runlog import session_partition
+from infra.settings import REPO_ROOT
 from molt.stack import Stack
 from schemas.codec import Codec
 from schemas.records import (

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
-from molt.aio import cancel_and_wait
+from infra.aio import cancel_and_wait
 from molt.sdk import MoltClient
 from tests.web.pilots import EASY_SEEDS, Pilot
 

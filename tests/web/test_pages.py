@@ -6,7 +6,7 @@ import httpx
 
 from app.main import create_app
 from app.web.pages import GAMES
-from molt.settings import EdgeSettings, KafkaSettings, TopicSettings
+from infra.settings import EdgeSettings, KafkaSettings, TopicSettings
 from streams.sim.registry import ENGINES
 
 

@@ -1,4 +1,4 @@
-"""``molt.heap.settle``: the objects of a started process leave the collector's full passes."""
+"""``infra.heap.settle``: the objects of a started process leave the collector's full passes."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import json
 import subprocess
 import sys
 
-from molt import heap
+from infra import heap
 
 PROBE = """
 import gc, json
-from molt import heap
+from infra import heap
 before = gc.get_freeze_count()
 heap.settle()
 print(json.dumps({"before": before, "after": gc.get_freeze_count(), "threshold": gc.get_threshold()}))

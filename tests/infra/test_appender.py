@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from molt.appender import CommandAppender
+from infra.appender import CommandAppender
 from schemas.codec import Codec
 from schemas.records import SeatRequested
 from tests.commands import fresh_topic

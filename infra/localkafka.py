@@ -41,8 +41,8 @@ from types import TracebackType
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
-from molt.aio import run_on_own_loop
-from molt.settings import REPO_ROOT, KafkaSettings
+from infra.aio import run_on_own_loop
+from infra.settings import REPO_ROOT, KafkaSettings
 
 INFRA_DIR = REPO_ROOT / "infra" / "kafka"
 POM = INFRA_DIR / "pom.xml"

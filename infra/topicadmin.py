@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from molt.settings import TopicSettings
+from infra.settings import TopicSettings
 from schemas.topics import all_topics
 
 

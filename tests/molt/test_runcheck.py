@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
-from molt.aio import run_on_own_loop
-from molt.runlog import check_batch, replay_pool
+from infra.aio import run_on_own_loop
+from molt.runcheck import check_batch, replay_pool
 from schemas.codec import Codec
 from schemas.records import InputReceived, PlayerConnected, SessionAbandoned, encode_command
 from streams.sessions.offline import fold_session

@@ -11,14 +11,14 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from molt.localkafka import (
+from infra.localkafka import (
     LocalKafka,
     LocalKafkaError,
     check_single_kafka_version,
     free_ports,
     render_server_properties,
 )
-from molt.settings import KafkaSettings
+from infra.settings import KafkaSettings
 
 
 def local_settings(tmp_path: Path, **overrides: object) -> KafkaSettings:

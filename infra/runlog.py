@@ -22,34 +22,24 @@
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
-import os
 import sys
-from bisect import bisect_left, bisect_right
-from collections import defaultdict, deque
-from collections.abc import AsyncIterator, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
-from contextlib import aclosing, contextmanager
+from collections import defaultdict
+from collections.abc import Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from aiokafka.partitioner import DefaultPartitioner
 from aiokafka.structs import ConsumerRecord
 
-from molt.logreader import LogReader
+from infra.logreader import LogReader
 from schemas.codec import Codec
 from schemas.framebatch import decode_batch
 from schemas.records import decode_command
 from schemas.topics import SESSION_COMMANDS, SESSION_FRAMES, SESSION_RESULTS
-from streams.sessions.verify import RunCheck, check_run
 
 LOOKBACK_MS = 10_000
 LOOKAHEAD_MS = 60_000
-# Runs read together: at most this many, and a gap of more records than this between
-# one run's last offset and the next one's first starts a new read (idle Ticks are skipped).
-BATCH_RUNS = 200
-BATCH_GAP = 2_000
 _TICK_KEY = b""  # Ticks are keyed by partition, with an empty key
 
 
@@ -86,7 +76,7 @@ class RunLog:
         self, reader: LogReader, partitions: int, topics: RunTopics = RunTopics(), codec: Codec | None = None
     ) -> None:
         self.reader = reader
-        # Every session topic has the configured count (``molt.topics.ensure_topics`` checks it).
+        # Every session topic has the configured count (``infra.topicadmin.ensure_topics`` checks it).
         self.partitions = partitions
         self.topics = topics
         self.codec = codec or Codec()
@@ -113,10 +103,10 @@ class RunLog:
         topic = self.topics.commands
         return [
             Logged(topic, record.partition, record.offset, record.timestamp, decode_command(self.codec, record.value))
-            for record in await self._command_records(results)
+            for record in await self.command_records(results)
         ]
 
-    async def _command_records(self, results: Sequence[dict]) -> list[ConsumerRecord]:
+    async def command_records(self, results: Sequence[dict]) -> list[ConsumerRecord]:
         """``commands`` undecoded: other sessions' records are left out (the fold would skip them)."""
         partition = results[0]["commandOffsets"]["partition"]
         wanted = {result["sessionId"].encode() for result in results} | {_TICK_KEY}
@@ -158,90 +148,3 @@ class RunLog:
                                     return out
                 await asyncio.sleep(0)  # a long run is many chunks: let the edge's other work in
         return out
-
-    async def check(self, runs: Sequence[Sequence[Logged]], pool: Executor | None = None) -> AsyncIterator[RunCheck]:
-        """Re-simulate runs (each: one session's published results) and compare with what was published.
-
-        Each run is folded alone from its own offset range, but the log is read once for
-        runs of a partition that lie close together (``_batches``): they share its Ticks
-        and FrameBatches. With a ``pool`` (of processes), batches are decoded, folded and
-        compared there while the next ones are read; checks come out in the same order.
-        """
-        by_partition: defaultdict[int, list[Sequence[Logged]]] = defaultdict(list)
-        for run in runs:
-            by_partition[run[0].value["commandOffsets"]["partition"]].append(run)
-        loop = asyncio.get_running_loop()
-        pending: deque[asyncio.Future[list[RunCheck]]] = deque()
-        try:
-            for partition in sorted(by_partition):
-                for batch in _batches(by_partition[partition]):
-                    datums = [[logged.value for logged in run] for run in batch]
-                    heads = [results[0] for results in datums]
-                    commands = [(r.offset, r.value) for r in await self._command_records(heads)]
-                    frames = {sid: [f.value for f in found] for sid, found in (await self.frames(heads)).items()}
-                    if pool is None:
-                        for check in check_batch(datums, commands, frames, self.codec):
-                            yield check
-                        continue
-                    pending.append(loop.run_in_executor(pool, check_batch, datums, commands, frames))
-                    while pending[0].done():
-                        for check in pending.popleft().result():
-                            yield check
-            while pending:
-                for check in await pending.popleft():
-                    yield check
-        finally:
-            for future in pending:
-                future.cancel()
-
-
-@contextmanager
-def replay_pool() -> Iterator[ProcessPoolExecutor]:
-    """Processes that fold runs, one per core, while the log is read here."""
-    # Forked, not spawned: the children start at once with the engines and schemas loaded.
-    pool = ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=multiprocessing.get_context("fork"))
-    try:
-        yield pool
-    finally:
-        pool.shutdown(cancel_futures=True)
-
-
-def check_batch(
-    datums: Sequence[Sequence[dict]],
-    commands: Sequence[tuple[int, bytes]],
-    frames: dict[str, list[dict]],
-    codec: Codec | None = None,
-) -> list[RunCheck]:
-    """Check runs of one partition read together: ``datums`` their results, ``commands`` the
-    (offset, encoded record) of their range, ``frames`` their published frames by session."""
-    codec = codec or _codec()
-    decoded = [(offset, decode_command(codec, value)) for offset, value in commands]
-    offsets = [offset for offset, _ in decoded]
-    checks = []
-    for results in datums:
-        span = results[0]["commandOffsets"]
-        own = decoded[bisect_left(offsets, span["first"]) : bisect_right(offsets, span["last"])]
-        checks.append(check_run(results, own, frames.get(results[0]["sessionId"], [])))
-    return checks
-
-
-@cache
-def _codec() -> Codec:
-    """One codec per process (a pool's workers decode with their own)."""
-    return Codec()
-
-
-def _batches(runs: list[Sequence[Logged]]) -> Iterator[list[Sequence[Logged]]]:
-    """The runs of one partition in order of first offset, cut where the log is read apart."""
-    runs = sorted(runs, key=lambda run: run[0].value["commandOffsets"]["first"])
-    batch: list[Sequence[Logged]] = []
-    last = -1
-    for run in runs:
-        span = run[0].value["commandOffsets"]
-        if batch and (len(batch) == BATCH_RUNS or span["first"] > last + BATCH_GAP):
-            yield batch
-            batch, last = [], -1
-        batch.append(run)
-        last = max(last, span["last"])
-    if batch:
-        yield batch
