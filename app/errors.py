@@ -63,8 +63,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def on_invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         problems = [
-            {"loc": [str(part) for part in err.get("loc", ())], "msg": err.get("msg", "")}
-            for err in exc.errors()
+            {"loc": [str(part) for part in err.get("loc", ())], "msg": err.get("msg", "")} for err in exc.errors()
         ]
         body = {"code": "INVALID_REQUEST", "message": "the request is not valid", "errors": problems}
         return JSONResponse(body, status_code=422)

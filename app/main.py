@@ -24,8 +24,8 @@ from app.requestmetrics import RequestMetrics
 from app.seats import SeatBroker
 from app.tokens import TokenIssuer, TokenKeys
 from app.topicfollower import TopicFollower
-from app.web import pages
 from app.wallet import MemoryNonceStore
+from app.web import pages
 from app.ws import endpoint as websockets
 from app.ws.seats_held import SocketRegistry
 from infra import heap

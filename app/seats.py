@@ -32,7 +32,9 @@ class SeatBroker:
         if future is not None and not future.done():
             future.set_result(decision)
 
-    async def request(self, send_command, session_id: str, engine_version: int, viewer_id: str, flow: str, timeout: float) -> dict:  # noqa: ANN001
+    async def request(
+        self, send_command, session_id: str, engine_version: int, viewer_id: str, flow: str, timeout: float
+    ) -> dict:
         """Ask for a seat; returns the SeatDecision datum."""
         request_id = "req_" + secrets.token_hex(10)
         future: asyncio.Future = asyncio.get_running_loop().create_future()

@@ -55,7 +55,9 @@ class CommandAppender:
         try:
             async with turn.lock:
                 command = self.number(session_id, engine_version, body)
-                return await self.producer.send(self.topic, encode_command(self.codec, command), key=session_id.encode())
+                return await self.producer.send(
+                    self.topic, encode_command(self.codec, command), key=session_id.encode()
+                )
         finally:
             turn.users -= 1
             if turn.users == 0:

@@ -119,9 +119,7 @@ def check_single_kafka_version(lib_dir: Path, version: str) -> None:
     jars = sorted(p.name for p in lib_dir.glob("kafka*.jar"))
     found = {name.removesuffix(".jar").rpartition("-")[2] for name in jars}
     if found != {version} or f"kafka_2.13-{version}.jar" not in jars:
-        raise LocalKafkaError(
-            f"{lib_dir} should hold Kafka {version} only, found: {', '.join(jars) or 'nothing'}"
-        )
+        raise LocalKafkaError(f"{lib_dir} should hold Kafka {version} only, found: {', '.join(jars) or 'nothing'}")
 
 
 def _stderr(message: str) -> None:
@@ -200,7 +198,7 @@ async def _answers_metadata(bootstrap: str) -> bool:
     try:
         await asyncio.wait_for(admin.start(), timeout=5.0)
         cluster = await asyncio.wait_for(admin.describe_cluster(), timeout=5.0)
-    except (KafkaError, OSError, asyncio.TimeoutError):
+    except (TimeoutError, KafkaError, OSError):
         return False
     finally:
         await admin.close()
@@ -210,9 +208,7 @@ async def _answers_metadata(bootstrap: str) -> bool:
 class LocalKafka:
     """One local broker, described by ``settings``; several instances may share a jar cache."""
 
-    def __init__(
-        self, settings: KafkaSettings, *, report: Callable[[str], None] = _stderr
-    ) -> None:
+    def __init__(self, settings: KafkaSettings, *, report: Callable[[str], None] = _stderr) -> None:
         self.settings = settings
         self._report = report
         version_dir = settings.cache_dir / settings.version
@@ -260,8 +256,7 @@ class LocalKafka:
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             raise LocalKafkaError(
-                f"resolving Kafka {version} failed (mvn exit {done.returncode}):\n"
-                f"{done.stdout}{done.stderr}"
+                f"resolving Kafka {version} failed (mvn exit {done.returncode}):\n{done.stdout}{done.stderr}"
             )
         check_single_kafka_version(self.lib_dir, version)
         self._lib_marker.write_text(pom_hash)
@@ -333,8 +328,7 @@ class LocalKafka:
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             raise LocalKafkaError(
-                f"formatting {self.settings.data_dir} failed (exit {done.returncode}):\n"
-                f"{done.stdout}{done.stderr}"
+                f"formatting {self.settings.data_dir} failed (exit {done.returncode}):\n{done.stdout}{done.stderr}"
             )
 
     def _spawn(self, lib_dir: Path) -> int:
@@ -361,15 +355,12 @@ class LocalKafka:
         deadline = time.monotonic() + s.start_timeout_s
         while time.monotonic() < deadline:
             if not _alive(pid):
-                raise LocalKafkaError(
-                    f"Kafka exited while starting; {_log_excerpt(self.log_path)}"
-                )
+                raise LocalKafkaError(f"Kafka exited while starting; {_log_excerpt(self.log_path)}")
             if _listening(s.host, s.port) and run_on_own_loop(_answers_metadata(self.bootstrap)):
                 return
             time.sleep(POLL_S)
         raise LocalKafkaError(
-            f"Kafka did not answer on {self.bootstrap} within {s.start_timeout_s:g} s; "
-            f"{_log_excerpt(self.log_path)}"
+            f"Kafka did not answer on {self.bootstrap} within {s.start_timeout_s:g} s; {_log_excerpt(self.log_path)}"
         )
 
     def _end(self, pid: int) -> None:

@@ -107,7 +107,9 @@ class ManagedProcess:
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
             time.sleep(0.2)  # polling a readiness URL: there is no event to await
-        raise ProcessFailed(f"{self.name} not ready at {url} after {timeout:.0f}s; log {self.log_path}:\n{log_tail(self.log_path)}")
+        raise ProcessFailed(
+            f"{self.name} not ready at {url} after {timeout:.0f}s; log {self.log_path}:\n{log_tail(self.log_path)}"
+        )
 
 
 def molt_argv(*args: str) -> list[str]:

@@ -41,7 +41,7 @@ class InputGate:
     came without covering it (the edge refused it, or a dropped socket lost it).
     """
 
-    __slots__ = ("sent_seq", "covered_seq", "frames_uncovered")
+    __slots__ = ("covered_seq", "frames_uncovered", "sent_seq")
 
     def __init__(self) -> None:
         self.sent_seq = 0  # the seq of the last input sent

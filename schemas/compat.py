@@ -14,7 +14,6 @@ from pathlib import Path
 
 import avro.schema
 from avro.compatibility import ReaderWriterCompatibilityChecker, SchemaCompatibilityType
-
 from fastavro.schema import parse_schema
 
 from schemas.codec import HISTORY_DIR, SCHEMA_DIR, TOPIC_SCHEMAS, fullname, schema_fingerprint

@@ -110,7 +110,8 @@ CommandBody = (
 )
 
 BODY_TYPES: dict[str, type] = {
-    f"{NAMESPACE}.{cls.__name__}": cls for cls in CommandBody.__args__  # type: ignore[attr-defined]
+    f"{NAMESPACE}.{cls.__name__}": cls
+    for cls in CommandBody.__args__  # type: ignore[attr-defined]
 }
 # Per body type: its Avro record name and field names. Bodies hold only scalars, so a
 # flat read of the fields is their datum (``dataclasses.asdict`` copies recursively and

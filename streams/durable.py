@@ -93,8 +93,14 @@ class DurableAcks:
             # The event stays unacked, so its offset is never committed: the worker
             # stops and the partition's next owner handles the event again.
             message = event.message
-            log.error("%s: a table write for %s %d@%d failed: %r", self.name, message.topic,
-                      message.partition, message.offset, exc)
+            log.error(
+                "%s: a table write for %s %d@%d failed: %r",
+                self.name,
+                message.topic,
+                message.partition,
+                message.offset,
+                exc,
+            )
             await self.app.crash(exc)
             return False
         if earlier is not None and not await earlier:

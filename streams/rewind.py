@@ -42,8 +42,10 @@ def rewind_uncommitted(consumer: faust.types.ConsumerT, topics: Iterable[str]) -
         for tp in uncommitted:
             await consumer.seek(tp, 0)
         if uncommitted:
-            log.info("reading from offset 0, as nothing is committed there yet: %s",
-                     ", ".join(f"{tp.topic}[{tp.partition}]" for tp in uncommitted))
+            log.info(
+                "reading from offset 0, as nothing is committed there yet: %s",
+                ", ".join(f"{tp.topic}[{tp.partition}]" for tp in uncommitted),
+            )
         return committed
 
     consumer.seek_to_committed = seek_to_committed_or_start  # type: ignore[method-assign]

@@ -17,9 +17,9 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.structs import ConsumerRecord
 
+from infra.runlog import session_partition
 from molt.bench.bots import BotDriver
 from molt.bench.writer import CommandWriter
-from infra.runlog import session_partition
 from schemas.codec import Codec
 
 
@@ -77,7 +77,7 @@ class TopicReader:
 
 def session_ids_on(partitions: list[int], per_partition: int, total_partitions: int, prefix: str) -> list[str]:
     """Fresh session ids, ``per_partition`` of them on each of ``partitions``."""
-    wanted = {p: per_partition for p in partitions}
+    wanted = dict.fromkeys(partitions, per_partition)
     chosen, n = [], 0
     while any(wanted.values()):
         session_id = f"{prefix}_{secrets.token_hex(4)}_{n}"

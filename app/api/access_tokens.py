@@ -54,12 +54,25 @@ def _ws_url(request: Request, slug: str, role: str, session_id: str) -> str:
 
 
 def _token_body(issued: IssuedToken, ws_url: str, **extra: Any) -> dict[str, Any]:
-    return {"token": issued.token, "expiresAt": issued.expires_at, "expiresIn": issued.expires_in, "wsUrl": ws_url, **extra}
+    return {
+        "token": issued.token,
+        "expiresAt": issued.expires_at,
+        "expiresIn": issued.expires_in,
+        "wsUrl": ws_url,
+        **extra,
+    }
 
 
 async def _spectate(
-    request: Request, slug: str, session_id: str, viewer_id: str, flow: str,
-    engine: Engine, bus: Bus, tokens: Tokens, settings: Settings,
+    request: Request,
+    slug: str,
+    session_id: str,
+    viewer_id: str,
+    flow: str,
+    engine: Engine,
+    bus: Bus,
+    tokens: Tokens,
+    settings: Settings,
 ) -> dict[str, Any]:
     view = _view(bus, slug, session_id)
     if view["mode"] != "api":
@@ -82,7 +95,9 @@ async def _spectate(
                 raise ApiError(403, "NOT_SPECTATABLE", "practice sessions cannot be watched")
             case _:
                 raise session_not_found(session_id)
-    issued = tokens.issue(role="spectate", game=slug, session_id=session_id, subject=viewer_id, seat=decision["leaseId"])
+    issued = tokens.issue(
+        role="spectate", game=slug, session_id=session_id, subject=viewer_id, seat=decision["leaseId"]
+    )
     return _token_body(
         issued,
         _ws_url(request, slug, "spectate", session_id),
@@ -102,8 +117,14 @@ SPECTATE_ERRORS = {
 
 @router.post("/spectate-token", responses={401: {"description": "UNAUTHENTICATED"}, **SPECTATE_ERRORS})
 async def spectate_token(
-    request: Request, slug: str, session_id: str, wallet: Wallet,
-    engine: Engine, bus: Bus, tokens: Tokens, settings: Settings,
+    request: Request,
+    slug: str,
+    session_id: str,
+    wallet: Wallet,
+    engine: Engine,
+    bus: Bus,
+    tokens: Tokens,
+    settings: Settings,
 ) -> dict[str, Any]:
     """A spectate token for a wallet-authenticated viewer (the viewer is the wallet)."""
     return await _spectate(request, slug, session_id, wallet, "authenticated", engine, bus, tokens, settings)
@@ -114,8 +135,14 @@ async def spectate_token(
     responses={429: {"description": "RATE_LIMITED, with Retry-After"}, **SPECTATE_ERRORS},
 )
 async def spectate_token_public(
-    request: Request, slug: str, session_id: str, engine: Engine, bus: Bus, tokens: Tokens,
-    settings: Settings, body: PublicSpectateRequest | None = None,
+    request: Request,
+    slug: str,
+    session_id: str,
+    engine: Engine,
+    bus: Bus,
+    tokens: Tokens,
+    settings: Settings,
+    body: PublicSpectateRequest | None = None,
 ) -> Any:
     """A spectate token without a wallet: the viewer is an anonymous id, issued if not given."""
     client = request.client.host if request.client else "unknown"
@@ -135,8 +162,12 @@ async def spectate_token_public(
 
 @router.post(
     "/play-token",
-    responses={401: {"description": "UNAUTHENTICATED"}, 403: {"description": "NOT_SESSION_OWNER"},
-               404: {"description": "GAME_NOT_FOUND or SESSION_NOT_FOUND"}, 409: {"description": "SESSION_ENDED"}},
+    responses={
+        401: {"description": "UNAUTHENTICATED"},
+        403: {"description": "NOT_SESSION_OWNER"},
+        404: {"description": "GAME_NOT_FOUND or SESSION_NOT_FOUND"},
+        409: {"description": "SESSION_ENDED"},
+    },
 )
 async def play_token(
     request: Request, slug: str, session_id: str, principal: Principal, engine: Engine, bus: Bus, tokens: Tokens
@@ -154,8 +185,12 @@ async def play_token(
 @router.post(
     "/snapshot",
     status_code=202,
-    responses={401: {"description": "UNAUTHENTICATED"}, 403: {"description": "NOT_SESSION_OWNER"},
-               404: {"description": "GAME_NOT_FOUND or SESSION_NOT_FOUND"}, 409: {"description": "RUN_NOT_ENDED"}},
+    responses={
+        401: {"description": "UNAUTHENTICATED"},
+        403: {"description": "NOT_SESSION_OWNER"},
+        404: {"description": "GAME_NOT_FOUND or SESSION_NOT_FOUND"},
+        409: {"description": "RUN_NOT_ENDED"},
+    },
 )
 async def snapshot(slug: str, session_id: str, principal: Principal, engine: Engine, bus: Bus) -> dict[str, bool]:
     """The snapshot trigger, after the run ended; repeating it changes nothing."""

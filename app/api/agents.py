@@ -7,10 +7,10 @@ import secrets
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from infra.appender import now_ms
 from app.deps import Bus, Directory, Settings
 from app.errors import INVALID, ApiError, documented
 from app.identity import hash_api_key, new_api_key
+from infra.appender import now_ms
 from schemas.topics import IDENTITY_AGENTS
 
 router = APIRouter(prefix="/api/agents", tags=["agents"])

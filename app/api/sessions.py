@@ -76,9 +76,7 @@ async def create_session(
 ) -> dict[str, Any]:
     spectators_max = settings.spectators_max_default if body.spectatorsMax is None else body.spectatorsMax
     if spectators_max > settings.spectators_max_limit:
-        raise ApiError(
-            422, "INVALID_REQUEST", f"spectatorsMax must be at most {settings.spectators_max_limit}"
-        )
+        raise ApiError(422, "INVALID_REQUEST", f"spectatorsMax must be at most {settings.spectators_max_limit}")
     session_id = "ses_" + secrets.token_hex(10)
     opened = SessionOpened(
         game=slug,
@@ -108,9 +106,7 @@ async def create_session(
 
 @router.get("/live", responses=documented(_404="GAME_NOT_FOUND"))
 async def live_sessions(slug: str, engine: Engine, bus: Bus, frames: Frames) -> dict[str, Any]:
-    views = [
-        v for v in bus.sessions.values() if v["game"] == slug and v["mode"] == "api" and v["status"] == "live"
-    ]
+    views = [v for v in bus.sessions.values() if v["game"] == slug and v["mode"] == "api" and v["status"] == "live"]
     views.sort(key=lambda v: v["createdAtMs"])
     return {"sessions": [session_public(v, frames.latest.get(v["sessionId"])) for v in views]}
 

@@ -60,7 +60,7 @@ def _fill(name: str, **values: str) -> str:
 async def home() -> HTMLResponse:
     cards = "".join(
         f'<li class="game-card"><a href="/games/{slug}"><h2>{html.escape(g.title)}</h2>'
-        f"<p>{html.escape(g.tagline)}</p><span class=\"cta\">Watch live &amp; play →</span></a></li>"
+        f'<p>{html.escape(g.tagline)}</p><span class="cta">Watch live &amp; play →</span></a></li>'
         for slug, g in GAMES.items()
     )
     return HTMLResponse(_template("index.html").replace("{{games}}", cards))

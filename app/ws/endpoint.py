@@ -18,10 +18,10 @@ import time
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
 
+from app.fanout import Outbox
 from app.ratelimit import RateLimiter
 from app.tokens import Claims, TokenError
 from app.ws import messages as m
-from app.fanout import Outbox
 from app.ws.wire import WIRE_EXTENSION
 from schemas.records import (
     InputReceived,
@@ -144,7 +144,7 @@ async def _refuse(ws: WebSocket, refused: Refused) -> None:
         await ws.close(refused.close)
 
 
-async def _run(session: SocketSession, on_message) -> int:  # noqa: ANN001
+async def _run(session: SocketSession, on_message) -> int:
     """Relay until the client leaves, the run ends or the socket misbehaves; returns the close code."""
     pump = asyncio.create_task(session.pump())
     try:
@@ -184,7 +184,7 @@ async def _flush_and_close(session: SocketSession, code: int) -> None:
 
 
 @router.websocket("/ws/{slug}/play")
-async def play(ws: WebSocket, slug: str, sessionId: str = "") -> None:  # noqa: N803 - the contract's name
+async def play(ws: WebSocket, slug: str, sessionId: str = "") -> None:
     await ws.accept()
     session = SocketSession(ws, slug, sessionId, "play")
     try:
@@ -226,7 +226,7 @@ async def play(ws: WebSocket, slug: str, sessionId: str = "") -> None:  # noqa: 
     await _serve(session, view, on_message, release, disconnected)
 
 
-async def _serve(session: SocketSession, view: dict, on_message, release, on_seat_freed) -> None:  # noqa: ANN001
+async def _serve(session: SocketSession, view: dict, on_message, release, on_seat_freed) -> None:
     """Welcome, relay, and on the way out let go of the seat unless another socket took it."""
     code = m.CLOSE_NORMAL
     try:
@@ -245,15 +245,20 @@ def _replace(session: SocketSession) -> None:
 
 
 @router.websocket("/ws/{slug}/spectate")
-async def spectate(ws: WebSocket, slug: str, sessionId: str = "") -> None:  # noqa: N803
+async def spectate(ws: WebSocket, slug: str, sessionId: str = "") -> None:
     await ws.accept()
     session = SocketSession(ws, slug, sessionId, "spectate")
     try:
         claims = await _authenticate(ws, "spectate", slug, sessionId)
         view = session.check_joinable()
         if claims.seat is None:
-            raise Refused("SPECTATORS_FULL", m.CLOSE_FULL, "this token holds no seat",
-                          spectatorsCurrent=view["spectatorsCurrent"], spectatorsMax=view["spectatorsMax"])
+            raise Refused(
+                "SPECTATORS_FULL",
+                m.CLOSE_FULL,
+                "this token holds no seat",
+                spectatorsCurrent=view["spectatorsCurrent"],
+                spectatorsMax=view["spectatorsMax"],
+            )
     except Refused as refused:
         await _refuse(ws, refused)
         return

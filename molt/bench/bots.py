@@ -43,7 +43,6 @@ from schemas.records import InputReceived
 from schemas.topics import SESSION_FRAMES
 from streams.sim.bots import Policy, Quiet, reference_policy, reference_quiet
 
-
 # Ticks after a frame's tick that the bots expect their inputs to apply (see
 # ``streams.sim.bots``): one, so an input a tick late does not end the run.
 BOT_LEAD_TICKS = 1
@@ -52,7 +51,7 @@ BOT_LEAD_TICKS = 1
 class _Bot:
     """One session's bot: its policy, its connection, its gate, and the tick it sleeps until."""
 
-    __slots__ = ("policy", "quiet", "connection", "gate", "asleep_until")
+    __slots__ = ("asleep_until", "connection", "gate", "policy", "quiet")
 
     def __init__(self, game: str, connection: str) -> None:
         self.policy: Policy = reference_policy(game, BOT_LEAD_TICKS)

@@ -11,8 +11,8 @@ import asyncio
 import contextlib
 import multiprocessing
 from collections.abc import Awaitable, Callable
-from typing import Any
 from multiprocessing.connection import Connection
+from typing import Any
 
 
 class ChildPool:
@@ -65,6 +65,6 @@ async def obey(pipe: Connection, handle: Callable[[str, list], Awaitable[Any]]) 
             return
         try:
             answer = await handle(command, payload)
-        except Exception as exc:  # noqa: BLE001 - the parent raises it
+        except Exception as exc:
             answer = exc
         pipe.send(answer)

@@ -40,11 +40,7 @@ class Delivery:
 
     @property
     def held(self) -> bool:
-        return (
-            self.delivered >= HELD_DELIVERED
-            and self.delay_ms is not None
-            and self.delay_ms["p99"] <= HELD_DELAY_MS
-        )
+        return self.delivered >= HELD_DELIVERED and self.delay_ms is not None and self.delay_ms["p99"] <= HELD_DELAY_MS
 
 
 def delivery(received: list[Received], spectators: int, t0: float, t1: float, tick_rate: int) -> Delivery:

@@ -43,9 +43,7 @@ class FrameFeed:
         self.partition = partition
         self.codec = Codec()
         self.frames = game_frames()
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap, linger_ms=0, compression_type=FRAMES_COMPRESSION
-        )
+        self._producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=0, compression_type=FRAMES_COMPRESSION)
         self._task: asyncio.Task | None = None
 
     async def __aenter__(self) -> FrameFeed:
@@ -66,6 +64,13 @@ class FrameFeed:
                  "stateHash": "", "frameJson": frame_json}
                 for session_id in self.session_ids
             ]  # fmt: skip
-            batch = {"partition": self.partition, "tickNo": tick, "scheduledAtUs": time.time_ns() // 1000, "frames": frames}
+            batch = {
+                "partition": self.partition,
+                "tickNo": tick,
+                "scheduledAtUs": time.time_ns() // 1000,
+                "frames": frames,
+            }
             # Enqueued, not awaited: a slow acknowledgement must not delay the next tick.
-            await self._producer.send(SESSION_FRAMES.name, self.codec.encode("FrameBatch", batch), partition=self.partition)
+            await self._producer.send(
+                SESSION_FRAMES.name, self.codec.encode("FrameBatch", batch), partition=self.partition
+            )

@@ -25,12 +25,12 @@ from typing import Any
 import uvloop
 from aiokafka.admin import AIOKafkaAdminClient
 
-from molt.bench.stats import loop_ms
 from infra.localkafka import LocalKafkaError, start_scratch_kafka
-from molt.processes import ProcessFailed
 from infra.settings import KafkaSettings, TopicSettings
-from molt.stack import Stack, Worker
 from infra.topicadmin import TopicLayoutError, ensure_topics
+from molt.bench.stats import loop_ms
+from molt.processes import ProcessFailed
+from molt.stack import Stack, Worker
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -48,9 +48,7 @@ def counts(text: str) -> list[int]:
     return numbers
 
 
-def add_service_arguments(
-    parser: argparse.ArgumentParser, services: str = "the broker's and the worker's"
-) -> None:
+def add_service_arguments(parser: argparse.ArgumentParser, services: str = "the broker's and the worker's") -> None:
     """The options the harness reads: partitions, the run directory (``services``' data
     and logs), JSON output."""
     parser.add_argument(

@@ -44,7 +44,9 @@ class TimedBotDriver(BotDriver):
 
     def on_batch(self, record: ConsumerRecord, batch: dict) -> None:
         self.batches.append(
-            BatchTime(batch["partition"], batch["tickNo"], batch["scheduledAtUs"], record.timestamp, len(batch["frames"]))
+            BatchTime(
+                batch["partition"], batch["tickNo"], batch["scheduledAtUs"], record.timestamp, len(batch["frames"])
+            )
         )
 
 

@@ -85,7 +85,6 @@ async def wait_live(players: list[Player], timeout_s: float) -> int:
     return sum(player.live.is_set() for player in players)
 
 
-
 async def open_session(client: MoltClient, game: str, **options: Any) -> str:
     """A new session's id; a 503 (recorded, not yet opened by a slow worker) is waited out."""
     try:

@@ -144,7 +144,7 @@ class _Child:
                     if not first.startswith(WELCOME_PREFIX):
                         ws.close()
                         raise ConnectionError(f"refused: {first[:200]!r}")
-        except Exception as exc:  # noqa: BLE001 - reported to the parent as a failed socket
+        except Exception as exc:
             ready.set_result(f"{type(exc).__name__}: {exc}")
             return
         ready.set_result(None)

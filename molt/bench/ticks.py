@@ -44,7 +44,7 @@ async def tick_times(bootstrap: str, partitions: int, start_us: int, end_us: int
     try:
         consumer.assign(tps)
         ends = await consumer.end_offsets(tps)
-        starts = await consumer.offsets_for_times({tp: start_us // 1000 - LOOKBACK_MS for tp in tps})
+        starts = await consumer.offsets_for_times(dict.fromkeys(tps, start_us // 1000 - LOOKBACK_MS))
         reading = {tp for tp in tps if starts[tp] is not None and starts[tp].offset < ends[tp]}
         for tp in reading:
             consumer.seek(tp, starts[tp].offset)

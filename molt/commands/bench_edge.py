@@ -49,20 +49,20 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from app.fanout import FRAME_TEMPLATE
+from infra.settings import EdgeSettings, WorkerSettings
 from molt.bench.broadcast import BroadcastServer
+from molt.bench.delivery import HELD_DELAY_MS, HELD_DELIVERED, Delivery, delivery
 from molt.bench.frames import GAME as FRAME_FEED_GAME
 from molt.bench.frames import FrameFeed
-from molt.bench.delivery import HELD_DELAY_MS, HELD_DELIVERED, Delivery, delivery
 from molt.bench.harness import EXIT_USAGE, add_service_arguments, counts, interruptible, run_benchmark, worker_stack
-from molt.bench.players import open_session
 from molt.bench.playerpool import PlayerPool
+from molt.bench.players import open_session
 from molt.bench.receivers import ReceiverPool, Target
 from molt.bench.roundtrip import roundtrip_ms
 from molt.bench.seats import SeatRefused, http_floor, spectate_tokens
 from molt.bench.stats import cpu_seconds, percentiles, tree_cpu_seconds
 from molt.processes import ProcessFailed
 from molt.sdk import MoltClient
-from infra.settings import EdgeSettings, WorkerSettings
 from streams.sim.registry import ENGINES
 
 WORKER = "bench-worker"
@@ -127,7 +127,9 @@ def run(args: argparse.Namespace) -> int:
             setattr(args, name, counts(value) if name == "spectators" else value)
     warmups = ("warmup", "input_warmup")
     positive = [name for name in SIZES if name != "spectators" and name not in warmups]
-    if any(getattr(args, name) <= 0 for name in [*positive, "partitions"]) or any(getattr(args, w) < 0 for w in warmups):
+    if any(getattr(args, name) <= 0 for name in [*positive, "partitions"]) or any(
+        getattr(args, w) < 0 for w in warmups
+    ):
         print("error: every size must be positive, the warm-ups not negative")
         return EXIT_USAGE
     return run_benchmark(args, "edge", _with_services, _print_table)
@@ -399,7 +401,9 @@ def _print_table(report: dict) -> None:
         f"{'seat decision ms p50/p99':<34}{_pair(report['seat_decision_ms']):>16}   "
         f"HTTP floor {_pair(report['http_floor_ms'])}; target p99 ≤ 25"
     )
-    print(f"{'  (' + str(report['seat_concurrency']) + ' at a time)':<34}{_pair(report['seat_decision_concurrent_ms']):>16}")
+    print(
+        f"{'  (' + str(report['seat_concurrency']) + ' at a time)':<34}{_pair(report['seat_decision_concurrent_ms']):>16}"
+    )
     ratio = report["fanout_ratio"]
     print(
         f"{'fan-out frames/s, N=' + str(report['fanout_spectators']):<34}{report['fanout_frames_per_s']:>16,}   "

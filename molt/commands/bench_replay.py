@@ -29,15 +29,15 @@ from collections import Counter
 from collections.abc import Coroutine
 from typing import Any
 
-from molt.bench.bots import BotDriver
-from molt.bench.load import LiveSessions
-from molt.bench.harness import EXIT_USAGE, add_service_arguments, run_with_worker
-from molt.bench.writer import CommandWriter
-from molt.commands.bench_sim import bench_game
 from infra.logreader import LogReader
 from infra.runlog import RunLog
-from molt.runcheck import check_runs, replay_pool
 from infra.settings import WorkerSettings
+from molt.bench.bots import BotDriver
+from molt.bench.harness import EXIT_USAGE, add_service_arguments, run_with_worker
+from molt.bench.load import LiveSessions
+from molt.bench.writer import CommandWriter
+from molt.commands.bench_sim import bench_game
+from molt.runcheck import check_runs, replay_pool
 from molt.stack import Worker
 from streams.sim.registry import ENGINES
 
@@ -58,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
     if args.sessions <= 0 or args.seconds <= 0 or args.partitions <= 0:
         print("error: --sessions, --seconds and --partitions must be positive")
         return EXIT_USAGE
+
     def measure(bootstrap: str, _: Worker) -> Coroutine[Any, Any, dict]:
         return _measure(args, bootstrap)
 

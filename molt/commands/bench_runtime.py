@@ -50,13 +50,13 @@ from collections.abc import Coroutine
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from infra.settings import WorkerSettings
 from molt.bench.harness import EXIT_USAGE, add_service_arguments, counts, run_with_worker
 from molt.bench.load import BatchTime, LiveSessions, TimedBotDriver
 from molt.bench.roundtrip import roundtrip_ms
 from molt.bench.stats import MachineCpu, main_thread_cpu_seconds, percentiles, tree_cpu_seconds
 from molt.bench.ticks import TickTime, tick_times
 from molt.bench.writer import CommandWriter
-from infra.settings import WorkerSettings
 from molt.stack import Worker
 from streams.sessions.pacing import Schedule
 
@@ -119,6 +119,7 @@ def run(args: argparse.Namespace) -> int:
     if args.seconds <= 0 or min(args.warmup, args.first_warmup) < 0 or args.roundtrips <= 0 or args.partitions <= 0:
         print("error: --seconds, --roundtrips and --partitions must be positive, the warm-ups not negative")
         return EXIT_USAGE
+
     def measure(bootstrap: str, worker: Worker) -> Coroutine[Any, Any, dict]:
         return _measure(args, bootstrap, worker.process.pid)
 

@@ -36,10 +36,7 @@ def run(args: argparse.Namespace) -> int:
     results = {slug: bench_game(engine, args.ticks) for slug, engine in ENGINES.items()}
     print(f"{'game':<14}{'ticks/s (step)':>16}{'ticks/s (+frame JSON)':>24}{'target (step)':>16}")
     for slug, figures in results.items():
-        print(
-            f"{slug:<14}{figures['ticks_per_s']:>16,}{figures['ticks_per_s_with_frames']:>24,}"
-            f"{TARGETS[slug]:>16,}"
-        )
+        print(f"{slug:<14}{figures['ticks_per_s']:>16,}{figures['ticks_per_s_with_frames']:>24,}{TARGETS[slug]:>16,}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     return 0

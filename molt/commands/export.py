@@ -12,11 +12,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from molt.commands.replay import EXIT_MATCH, add_topic_prefix, guarded, session_results
-from molt.export import FORMATS, export_datums, write
 from infra.logreader import LogReader
 from infra.runlog import RunLog, RunTopics
 from infra.settings import KafkaSettings, TopicSettings
+from molt.commands.replay import EXIT_MATCH, add_topic_prefix, guarded, session_results
+from molt.export import FORMATS, export_datums, write
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

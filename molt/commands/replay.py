@@ -28,8 +28,8 @@ from aiokafka.errors import KafkaError
 
 from infra.logreader import LogReader
 from infra.runlog import Logged, RunLog, RunTopics
-from molt.runcheck import check_runs, replay_pool
 from infra.settings import KafkaSettings, TopicSettings
+from molt.runcheck import check_runs, replay_pool
 from streams.sessions.verify import RunCheck
 
 EXIT_MATCH, EXIT_MISMATCH, EXIT_USAGE, EXIT_UNREADABLE = 0, 1, 2, 3
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     return guarded(lambda: _replay(args))
 
 
-def guarded(main) -> int:  # noqa: ANN001 - a coroutine function returning an exit code
+def guarded(main) -> int:
     """Run ``main()`` with the exit codes shared by the log-reading commands."""
     try:
         return asyncio.run(main())

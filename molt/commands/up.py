@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 from infra.localkafka import LocalKafka
-from molt.processes import ManagedProcess, ProcessFailed, molt_argv
 from infra.settings import REPO_ROOT, EdgeSettings, KafkaSettings, TopicSettings, WorkerSettings
 from infra.topicadmin import ensure_topics
+from molt.processes import ManagedProcess, ProcessFailed, molt_argv
 from streams.sim.registry import ENGINES
 
 READY_TIMEOUT_S = 120.0

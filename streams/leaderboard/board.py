@@ -16,7 +16,6 @@ from typing import Any
 from schemas.leaderboard import SHARD_SIZE, rank_key
 
 
-
 def shard_key(game: str, partition: int) -> str:
     return f"{game}/{partition}"
 

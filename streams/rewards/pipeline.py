@@ -138,7 +138,10 @@ class RewardsPipeline:
                 committed = await self._committed(partition, inputs)
                 async with LogReader(self.bootstrap) as reader:
                     outcomes = await reader.read_range(self.outcomes.get_topic_name(), partition, mark, END_OF_LOG)
-                    read = {topic: await reader.read_range(topic, partition, committed[topic], END_OF_LOG) for topic in inputs}
+                    read = {
+                        topic: await reader.read_range(topic, partition, committed[topic], END_OF_LOG)
+                        for topic in inputs
+                    }
                 break
             except KafkaError as exc:
                 # Paying without knowing what was paid could pay twice: wait for Kafka instead.
@@ -160,8 +163,14 @@ class RewardsPipeline:
         log.info(
             "rewards partition %d ready in %.3f s: %d outcomes read from offset %d; %d results and %d triggers "
             "from the committed offsets %d and %d",
-            partition, time.monotonic() - started, len(outcomes), mark, len(read[self.results]),
-            len(read[self.triggers]), committed[self.results], committed[self.triggers],
+            partition,
+            time.monotonic() - started,
+            len(outcomes),
+            mark,
+            len(read[self.results]),
+            len(read[self.triggers]),
+            committed[self.results],
+            committed[self.triggers],
         )
 
     async def _committed(self, partition: int, topics: tuple[str, ...]) -> dict[str, int]:
@@ -231,7 +240,9 @@ class RewardsPipeline:
             key=run.session_id.encode(), value=self.codec.encode("RunOutcome", outcome), partition=partition
         )
         metadata = await sent  # acknowledged by Kafka before the table may say "paid"
-        log.info("paid %s: %d (%s) at %d@%d", run.session_id, outcome["reward"], outcome["rule"], partition, metadata.offset)
+        log.info(
+            "paid %s: %d (%s) at %d@%d", run.session_id, outcome["reward"], outcome["rule"], partition, metadata.offset
+        )
         return apply(run, OutcomeSeen(metadata.offset))
 
     def _record_found(self, partition: int, entry: Partition) -> list[asyncio.Future]:
@@ -241,9 +252,13 @@ class RewardsPipeline:
             key = store.run_key(session_id)
             before = store.decode_run(self.codec, session_id, self.table.get(key))
             if not before.paid:
-                writes.append(self._write(partition, key, store.encode_run(self.codec, apply(before, OutcomeSeen(offset)))))
+                writes.append(
+                    self._write(partition, key, store.encode_run(self.codec, apply(before, OutcomeSeen(offset))))
+                )
         assert entry.mark is not None
-        writes.append(self._write(partition, store.mark_key(partition), store.encode_mark(self.codec, partition, entry.mark)))
+        writes.append(
+            self._write(partition, store.mark_key(partition), store.encode_mark(self.codec, partition, entry.mark))
+        )
         entry.found.clear()
         entry.mark = None
         return writes

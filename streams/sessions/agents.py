@@ -23,14 +23,14 @@ from schemas.topics import (
     SESSION_FRAMES,
     SESSION_RESULTS,
     SESSION_STATE_TABLE,
-    SNAPSHOT_TRIGGERS,
     SESSIONS_VIEW,
+    SNAPSHOT_TRIGGERS,
     SPECTATORS_VIEW,
     table_turns_topic,
 )
-from streams.sessions.runtime import RuntimeTables, RuntimeTopics, SessionRuntime
 from streams.sessions.clock import ClockProcess, ClockSettings
 from streams.sessions.direct import DirectTopic
+from streams.sessions.runtime import RuntimeTables, RuntimeTopics, SessionRuntime
 from streams.sim.registry import ENGINES
 
 
@@ -38,7 +38,9 @@ def install(app: faust.App, worker: WorkerSettings, topics: TopicSettings, boots
     for engine in ENGINES.values():
         if engine.config.tick_rate != worker.tick_rate:
             # One Tick advances every session of a partition: games share the rate.
-            raise ValueError(f"{engine.slug} ticks at {engine.config.tick_rate} Hz, the worker at {worker.tick_rate} Hz")
+            raise ValueError(
+                f"{engine.slug} ticks at {engine.config.tick_rate} Hz, the worker at {worker.tick_rate} Hz"
+            )
 
     def topic(name: str) -> faust.TopicT:
         return app.topic(name, key_type=bytes, value_type=bytes, partitions=topics.partitions)

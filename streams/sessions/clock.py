@@ -147,8 +147,13 @@ def _raise_priority() -> None:
         pass
     try:
         os.setpriority(os.PRIO_PROCESS, 0, CLOCK_NICENESS)
-        log.warning("the clock runs at nice %d, not real-time (needs CAP_SYS_NICE): ticks may start "
-                    "late when the machine is busy", CLOCK_NICENESS)
+        log.warning(
+            "the clock runs at nice %d, not real-time (needs CAP_SYS_NICE): ticks may start "
+            "late when the machine is busy",
+            CLOCK_NICENESS,
+        )
     except PermissionError:
-        log.warning("cannot raise the clock's priority (needs root or CAP_SYS_NICE): ticks will start "
-                    "late whenever the machine is busy")
+        log.warning(
+            "cannot raise the clock's priority (needs root or CAP_SYS_NICE): ticks will start "
+            "late whenever the machine is busy"
+        )

@@ -17,7 +17,6 @@ import asyncio
 
 from aiokafka import AIOKafkaProducer
 
-
 # aiokafka's send waits while a partition's pending batch is full, until the sender
 # takes it, which is not before the request in flight is answered. One FrameBatch of
 # 250 sessions on 8 partitions (about 19 KB) fills a default batch (16 KiB) by itself,

@@ -196,8 +196,14 @@ def frame_datum(engine: GameEngine, state: SessionState, final: bool) -> dict[st
 
 
 def seat_decision(
-    request: SeatRequested, command: SessionCommand, engine_version: int, granted: bool, code: str | None,
-    lease_id: str | None, current: int, maximum: int,
+    request: SeatRequested,
+    command: SessionCommand,
+    engine_version: int,
+    granted: bool,
+    code: str | None,
+    lease_id: str | None,
+    current: int,
+    maximum: int,
 ) -> dict:
     """A SeatDecision datum answering ``request`` (carried by ``command``)."""
     return {

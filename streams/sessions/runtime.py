@@ -239,7 +239,10 @@ class SessionRuntime:
         self.on_ready_changed(self.ready_partitions())
         log.info(
             "partition %d recovered in %.3f s: %d active sessions, applied offset %d",
-            entry.partition, time.monotonic() - started, len(fold.sessions), fold.applied_offset,
+            entry.partition,
+            time.monotonic() - started,
+            len(fold.sessions),
+            fold.applied_offset,
         )
 
     def _stored_as_ended(self, state: SessionState) -> bool:
@@ -364,10 +367,14 @@ class SessionRuntime:
             "offset": offset,
             "activeSessions": list(fold.sessions),
         }
-        self._queue(entry, self.tables.checkpoints, str(fold.partition), self.codec.encode("PartitionCheckpoint", marker))
+        self._queue(
+            entry, self.tables.checkpoints, str(fold.partition), self.codec.encode("PartitionCheckpoint", marker)
+        )
 
     def _queue_state(self, entry: Owned, state: SessionState) -> None:
-        self._queue(entry, self.tables.state, state.session_id, self.codec.encode("SessionState", state_to_datum(state)))
+        self._queue(
+            entry, self.tables.state, state.session_id, self.codec.encode("SessionState", state_to_datum(state))
+        )
 
     def _queue_views(self, entry: Owned, state: SessionState) -> None:
         entry.views_due[state.session_id] = state

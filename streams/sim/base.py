@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import orjson
 from typing import Any, ClassVar
+
+import orjson
 
 from streams.sim.engine import UNKNOWN_ACTION, Rejection, Step
 

@@ -85,9 +85,17 @@ class FlappyBots(EngineBase):
         self.config = config = config or FlappyConfig()
         # One tuple unpacked per step is cheaper than a dozen attribute lookups.
         self._k = (
-            config.gravity, config.flap_speed, config.terminal_velocity, config.width,
-            config.height, config.bird_x, config.bird_radius, config.pipe_width,
-            config.pipe_spacing, config.first_pipe_x, config.max_ticks,
+            config.gravity,
+            config.flap_speed,
+            config.terminal_velocity,
+            config.width,
+            config.height,
+            config.bird_x,
+            config.bird_radius,
+            config.pipe_width,
+            config.pipe_spacing,
+            config.first_pipe_x,
+            config.max_ticks,
         )
         if compiled_frames is not None:
             self.frame_writer = compiled_frames.FlappyFrameWriter(self)

@@ -107,8 +107,16 @@ class ShellRunners(EngineBase):
             self.frame_writer = compiled_frames.ShellFrameWriter(self, LANES, self._heights, KIND_NAMES, lengths)
         if compiled_steps is not None and compiled_steps.holds(config):
             self.stepper = compiled_steps.ShellStepper(
-                self, heights=self._heights, spans=SPANS, kind_names=KIND_NAMES, wall_masks=_WALL_MASKS,
-                lanes=LANES, trail=_SHELL_TRAIL, trail_step=_SHELL_TRAIL_STEP, shell=SHELL, wall=WALL,
+                self,
+                heights=self._heights,
+                spans=SPANS,
+                kind_names=KIND_NAMES,
+                wall_masks=_WALL_MASKS,
+                lanes=LANES,
+                trail=_SHELL_TRAIL,
+                trail_step=_SHELL_TRAIL_STEP,
+                shell=SHELL,
+                wall=WALL,
                 actions=(LEFT, RIGHT, JUMP, DUCK),
             )
 
@@ -163,7 +171,9 @@ class ShellRunners(EngineBase):
 
         score = dist // c.units_per_point + shells * c.shell_points
         reason = COLLISION if hit else MAX_DURATION if tick >= c.max_ticks else None
-        state = ShellState(tick, score, reason, hit, rng, lane, jump_left, duck_left, dist, shells, next_row_at, objects)
+        state = ShellState(
+            tick, score, reason, hit, rng, lane, jump_left, duck_left, dist, shells, next_row_at, objects
+        )
         return Step(state, reason is not None, reason, score)
 
     def _spawn(self, dist: int, at: int, objects: tuple, rng: int) -> tuple[int, tuple, int]:

@@ -234,9 +234,7 @@ async def test_no_access_session_means_no_wallet(client: httpx.AsyncClient) -> N
     assert_error(await client.get("/probe/required"), 401, "UNAUTHENTICATED")
 
 
-async def test_an_api_key_bearer_is_not_a_wallet_even_with_a_cookie(
-    app: FastAPI, client: httpx.AsyncClient
-) -> None:
+async def test_an_api_key_bearer_is_not_a_wallet_even_with_a_cookie(app: FastAPI, client: httpx.AsyncClient) -> None:
     access = app.state.tokens.issue_access(SIGNER.address, 3600).token
     headers = {"Authorization": "Bearer molt_someagentkey", "Cookie": f"{COOKIE}={access}"}
     assert (await client.get("/probe/optional", headers=headers)).json() == {"wallet": None}

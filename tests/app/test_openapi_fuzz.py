@@ -11,7 +11,7 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def edge_schema(edge):  # noqa: ANN001, ANN201
+def edge_schema(edge):
     return schemathesis.openapi.from_url(f"{edge.url}/openapi.json")
 
 
@@ -20,5 +20,5 @@ schema = schemathesis.pytest.from_fixture("edge_schema")
 
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-def test_no_request_makes_the_edge_fail(case) -> None:  # noqa: ANN001
+def test_no_request_makes_the_edge_fail(case) -> None:
     case.call_and_validate(checks=[not_a_server_error])

@@ -14,8 +14,8 @@ from websockets.asyncio.client import connect
 
 from app.tokens import TokenIssuer, TokenKeys
 from infra.aio import cancel_and_wait
-from molt.sdk import MoltApiError, MoltClient
 from infra.settings import EdgeSettings
+from molt.sdk import MoltApiError, MoltClient
 from streams.sim.bots import reference_policy
 from tests.wallets import wallet_access_token
 
@@ -24,11 +24,11 @@ pytestmark = pytest.mark.integration
 WALLET_KEY = "0x" + "42" * 32
 
 
-async def recv(ws, timeout: float = 10.0) -> dict:  # noqa: ANN001
+async def recv(ws, timeout: float = 10.0) -> dict:
     return json.loads(await asyncio.wait_for(ws.recv(), timeout))
 
 
-async def until(ws, kind: str, timeout: float = 20.0) -> dict:  # noqa: ANN001
+async def until(ws, kind: str, timeout: float = 20.0) -> dict:
     deadline = time.monotonic() + timeout
     while True:
         message = await recv(ws, max(0.1, deadline - time.monotonic()))
@@ -58,7 +58,9 @@ async def a_new_socket_resumes_the_run(client: MoltClient, slug: str, session_id
 def frames_sent(edge_url: str, path: str) -> float:
     """The edge's count of frames handed to sockets by ``path`` (wire or queued), from /metrics."""
     metrics = httpx.get(f"{edge_url}/metrics", timeout=10).text
-    line = next(line for line in metrics.splitlines() if line.startswith(f'molt_edge_frames_sent_total{{path="{path}"}}'))
+    line = next(
+        line for line in metrics.splitlines() if line.startswith(f'molt_edge_frames_sent_total{{path="{path}"}}')
+    )
     return float(line.rsplit(" ", 1)[1])
 
 
@@ -67,7 +69,7 @@ async def public_token(edge_url: str, slug: str, session_id: str, **body: str) -
         return await http.post(f"/api/games/{slug}/sessions/{session_id}/spectate-token-public", json=body or None)
 
 
-async def test_a_bot_plays_a_whole_run_and_triggers_the_snapshot(edge) -> None:  # noqa: ANN001
+async def test_a_bot_plays_a_whole_run_and_triggers_the_snapshot(edge) -> None:
     async with await MoltClient.register(edge.url, "sdk-bot") as client:
         session = await client.create_session("shellrunners", seed=5)
         frames, last_seen_seq = 0, 0
@@ -91,7 +93,7 @@ async def test_a_bot_plays_a_whole_run_and_triggers_the_snapshot(edge) -> None: 
         assert detail["status"] == "live" and detail["startedAt"] is not None
 
 
-async def test_a_run_ends_with_the_result_and_the_snapshot_is_accepted(edge) -> None:  # noqa: ANN001
+async def test_a_run_ends_with_the_result_and_the_snapshot_is_accepted(edge) -> None:
     async with await MoltClient.register(edge.url, "faller") as client:
         session = await client.create_session("flappy-bots", seed=9)
         with pytest.raises(MoltApiError) as early:
@@ -105,7 +107,7 @@ async def test_a_run_ends_with_the_result_and_the_snapshot_is_accepted(edge) -> 
         assert ended["status"] == "ended" and ended["result"]["finalStateHash"] == result["finalStateHash"]
 
 
-async def test_public_spectator_gets_state_at_once_then_frames_and_counts(edge) -> None:  # noqa: ANN001
+async def test_public_spectator_gets_state_at_once_then_frames_and_counts(edge) -> None:
     async with await MoltClient.register(edge.url, "watched") as client:
         session = await client.create_session("flappy-bots", seed=1, spectators_max=3)
         sid = session["sessionId"]
@@ -147,10 +149,11 @@ async def test_public_spectator_gets_state_at_once_then_frames_and_counts(edge) 
             await cancel_and_wait(playing)  # let the player close its socket before the test ends
 
 
-async def test_authenticated_spectator_flow_uses_the_wallet(edge) -> None:  # noqa: ANN001
-    async with await MoltClient.register(edge.url, "watched2") as client, httpx.AsyncClient(
-        base_url=edge.url, timeout=30
-    ) as http:
+async def test_authenticated_spectator_flow_uses_the_wallet(edge) -> None:
+    async with (
+        await MoltClient.register(edge.url, "watched2") as client,
+        httpx.AsyncClient(base_url=edge.url, timeout=30) as http,
+    ):
         session = await client.create_session("shellrunners", seed=2)
         sid = session["sessionId"]
         anonymous = await http.post(f"/api/games/shellrunners/sessions/{sid}/spectate-token")
@@ -165,7 +168,7 @@ async def test_authenticated_spectator_flow_uses_the_wallet(edge) -> None:  # no
         assert http.cookies.get("molt_access")
 
 
-async def test_socket_refusals_carry_the_contract_codes(edge) -> None:  # noqa: ANN001
+async def test_socket_refusals_carry_the_contract_codes(edge) -> None:
     async with await MoltClient.register(edge.url, "refusals") as client:
         session = await client.create_session("flappy-bots")
         other = await client.create_session("flappy-bots")
@@ -173,12 +176,30 @@ async def test_socket_refusals_carry_the_contract_codes(edge) -> None:  # noqa: 
         dev = TokenIssuer(TokenKeys.from_settings(EdgeSettings()), 60)
         cases = [
             ("garbage", "TOKEN_INVALID", 4401),
-            (dev.issue(role="play", game="flappy-bots", session_id=sid, subject=client.agent_id, seat=None,
-                       now=time.time() - 3600).token, "TOKEN_EXPIRED", 4401),
-            (dev.issue(role="play", game="flappy-bots", session_id=other["sessionId"], subject=client.agent_id,
-                       seat=None).token, "FORBIDDEN", 4403),
-            (dev.issue(role="spectate", game="flappy-bots", session_id=sid, subject="v", seat="x").token,
-             "FORBIDDEN", 4403),
+            (
+                dev.issue(
+                    role="play",
+                    game="flappy-bots",
+                    session_id=sid,
+                    subject=client.agent_id,
+                    seat=None,
+                    now=time.time() - 3600,
+                ).token,
+                "TOKEN_EXPIRED",
+                4401,
+            ),
+            (
+                dev.issue(
+                    role="play", game="flappy-bots", session_id=other["sessionId"], subject=client.agent_id, seat=None
+                ).token,
+                "FORBIDDEN",
+                4403,
+            ),
+            (
+                dev.issue(role="spectate", game="flappy-bots", session_id=sid, subject="v", seat="x").token,
+                "FORBIDDEN",
+                4403,
+            ),
         ]
         base = edge.url.replace("http", "ws")
         for token, code, close in cases:
@@ -196,13 +217,17 @@ async def test_socket_refusals_carry_the_contract_codes(edge) -> None:  # noqa: 
             assert ws.close_code == 4401
 
 
-async def test_bad_messages_get_errors_then_a_close_and_the_run_goes_on(edge) -> None:  # noqa: ANN001
+async def test_bad_messages_get_errors_then_a_close_and_the_run_goes_on(edge) -> None:
     async with await MoltClient.register(edge.url, "noisy") as client:
         session = await client.create_session("flappy-bots", seed=4)
         sid = session["sessionId"]
         async with play_socket_by_hand(client, "flappy-bots", sid) as ws:
-            for bad in ("not json", '{"t":"dance"}', json.dumps({"t": "input", "seq": 1, "action": "x" * 5000}),
-                        json.dumps({"t": "input", "seq": 1, "action": "moonwalk"})):
+            for bad in (
+                "not json",
+                '{"t":"dance"}',
+                json.dumps({"t": "input", "seq": 1, "action": "x" * 5000}),
+                json.dumps({"t": "input", "seq": 1, "action": "moonwalk"}),
+            ):
                 await ws.send(bad)
                 assert (await until(ws, "error"))["code"] == "BAD_MESSAGE"
             await ws.send("[]")
@@ -212,7 +237,7 @@ async def test_bad_messages_get_errors_then_a_close_and_the_run_goes_on(edge) ->
         await a_new_socket_resumes_the_run(client, "flappy-bots", sid)
 
 
-async def test_a_second_play_socket_replaces_the_first_and_the_run_resumes(edge) -> None:  # noqa: ANN001
+async def test_a_second_play_socket_replaces_the_first_and_the_run_resumes(edge) -> None:
     async with await MoltClient.register(edge.url, "twice") as client:
         session = await client.create_session("shellrunners", seed=8)
         sid = session["sessionId"]
@@ -230,7 +255,7 @@ async def test_a_second_play_socket_replaces_the_first_and_the_run_resumes(edge)
                         break
 
 
-async def test_practice_sessions_are_never_listed_nor_watched(edge) -> None:  # noqa: ANN001
+async def test_practice_sessions_are_never_listed_nor_watched(edge) -> None:
     async with await MoltClient.register(edge.url, "practiser") as client:
         practice = await client.create_session("flappy-bots", mode="practice")
         sid = practice["sessionId"]
@@ -249,7 +274,7 @@ async def test_practice_sessions_are_never_listed_nor_watched(edge) -> None:  # 
         assert (not_owner.value.status, not_owner.value.code) == (403, "NOT_SESSION_OWNER")
 
 
-async def test_a_full_session_answers_409_with_the_exact_body(edge) -> None:  # noqa: ANN001
+async def test_a_full_session_answers_409_with_the_exact_body(edge) -> None:
     async with await MoltClient.register(edge.url, "popular") as client:
         session = await client.create_session("flappy-bots", spectators_max=1)
         sid = session["sessionId"]
@@ -265,7 +290,7 @@ async def test_a_full_session_answers_409_with_the_exact_body(edge) -> None:  # 
         }
 
 
-async def test_an_input_flood_is_rate_limited_then_closed_and_the_run_goes_on(edge) -> None:  # noqa: ANN001
+async def test_an_input_flood_is_rate_limited_then_closed_and_the_run_goes_on(edge) -> None:
     async with await MoltClient.register(edge.url, "flooder") as client:
         session = await client.create_session("shellrunners", seed=6)
         sid = session["sessionId"]
@@ -278,13 +303,14 @@ async def test_an_input_flood_is_rate_limited_then_closed_and_the_run_goes_on(ed
         await a_new_socket_resumes_the_run(client, "shellrunners", sid)
 
 
-async def test_a_live_run_is_listed_as_of_its_latest_frame(edge) -> None:  # noqa: ANN001
+async def test_a_live_run_is_listed_as_of_its_latest_frame(edge) -> None:
     # The worker rewrites a session's view when the session changes, not as it ticks:
     # the edge takes a live run's tick and score from the frames it reads.
     policy = reference_policy("shellrunners")
-    async with await MoltClient.register(edge.url, "listed") as client, httpx.AsyncClient(
-        base_url=edge.url, timeout=10
-    ) as http:
+    async with (
+        await MoltClient.register(edge.url, "listed") as client,
+        httpx.AsyncClient(base_url=edge.url, timeout=10) as http,
+    ):
         sid = (await client.create_session("shellrunners", seed=5))["sessionId"]
         async with client.play("shellrunners", sid) as game:
             async for message in game:

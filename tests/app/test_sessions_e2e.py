@@ -67,9 +67,7 @@ def test_session_creation_needs_a_known_api_key(edge: Edge) -> None:
 def test_invalid_session_requests_are_422_invalid_request(edge: Edge, body: object) -> None:
     with httpx.Client(base_url=edge.url, timeout=30) as client:
         key = register(client, "validator")
-        response = client.post(
-            "/api/games/flappy-bots/sessions", json=body, headers={"Authorization": f"Bearer {key}"}
-        )
+        response = client.post("/api/games/flappy-bots/sessions", json=body, headers={"Authorization": f"Bearer {key}"})
     assert response.status_code == 422
     assert response.json()["code"] == "INVALID_REQUEST"
 

@@ -34,7 +34,7 @@ def spectate(tokens: TokenIssuer) -> str:
     return tokens.issue(**SCOPE, subject="viewer-1", seat="lease-1", now=NOW).token
 
 
-def expect_error(code: str, call, *args, **kwargs) -> None:  # noqa: ANN001
+def expect_error(code: str, call, *args, **kwargs) -> None:
     with pytest.raises(TokenError) as caught:
         call(*args, **kwargs)
     assert caught.value.code == code
@@ -50,9 +50,7 @@ def with_session(token: str, session_id: str) -> str:
 
 def test_round_trip_returns_the_issued_claims() -> None:
     tokens = issuer()
-    issued = tokens.issue(
-        role="play", game="shellrunners", session_id="ses_9", subject="agt_1", seat=None, now=NOW
-    )
+    issued = tokens.issue(role="play", game="shellrunners", session_id="ses_9", subject="agt_1", seat=None, now=NOW)
     assert issued.expires_in == 60
     assert issued.expires_at == "2025-06-15T15:07:40.000Z"
     claims = tokens.verify(issued.token, role="play", game="shellrunners", session_id="ses_9", now=NOW + 59)
@@ -84,7 +82,7 @@ def test_a_token_expires_after_its_ttl() -> None:
     ],
     ids=["signature", "garbage", "empty"],
 )
-def test_a_tampered_or_malformed_token_is_invalid(mangle) -> None:  # noqa: ANN001
+def test_a_tampered_or_malformed_token_is_invalid(mangle) -> None:
     tokens = issuer()
     bad = mangle(spectate(tokens))
     expect_error("TOKEN_INVALID", tokens.verify, bad, **SCOPE, now=NOW)

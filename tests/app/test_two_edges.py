@@ -8,7 +8,6 @@ import json
 import time
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -44,7 +43,7 @@ async def keep_playing(client: MoltClient, game: str, session_id: str) -> None:
     await client.play_with(game, session_id, reference_policy(game))
 
 
-async def wait_until(condition, timeout_s: float = 30.0) -> None:  # noqa: ANN001
+async def wait_until(condition, timeout_s: float = 30.0) -> None:
     """Poll another process's HTTP state (no event to await across processes), letting
     this test's own tasks, such as the playing bot, run meanwhile."""
     deadline = time.monotonic() + timeout_s
@@ -58,12 +57,14 @@ async def detail(edge: Edge, session_id: str) -> dict:
         return (await http.get(f"/api/games/shellrunners/sessions/{session_id}")).json()
 
 
-async def test_a_storm_of_1000_token_requests_over_two_edges_grants_exactly_50(two_edges) -> None:  # noqa: ANN001
+async def test_a_storm_of_1000_token_requests_over_two_edges_grants_exactly_50(two_edges) -> None:
     edge_a, edge_b = two_edges
     limits = httpx.Limits(max_connections=200)
-    async with httpx.AsyncClient(base_url=edge_a.url, timeout=60, limits=limits) as a, httpx.AsyncClient(
-        base_url=edge_b.url, timeout=60, limits=limits
-    ) as b, await MoltClient.register(edge_a.url, "storm-target") as player:
+    async with (
+        httpx.AsyncClient(base_url=edge_a.url, timeout=60, limits=limits) as a,
+        httpx.AsyncClient(base_url=edge_b.url, timeout=60, limits=limits) as b,
+        await MoltClient.register(edge_a.url, "storm-target") as player,
+    ):
         # 500 wallets, each signed in on one edge; its access token works on both.
         keys = ["0x" + f"{i + 1:064x}" for i in range(500)]
         access = await asyncio.gather(*(wallet_access_token(a if i % 2 else b, k) for i, k in enumerate(keys)))
@@ -112,11 +113,12 @@ async def test_a_storm_of_1000_token_requests_over_two_edges_grants_exactly_50(t
             await cancel_and_wait(playing)  # let the bot close its socket before the test ends
 
 
-async def test_seats_of_a_killed_edge_come_back_and_viewers_move_to_the_other(two_edges, stack: Stack) -> None:  # noqa: ANN001
+async def test_seats_of_a_killed_edge_come_back_and_viewers_move_to_the_other(two_edges, stack: Stack) -> None:
     edge_a, edge_b = two_edges
-    async with await MoltClient.register(edge_a.url, "edge-kill-target") as player, httpx.AsyncClient(
-        timeout=30
-    ) as http:
+    async with (
+        await MoltClient.register(edge_a.url, "edge-kill-target") as player,
+        httpx.AsyncClient(timeout=30) as http,
+    ):
         # The session waits for its player throughout: seats and their leases work the same
         # before a run starts, and no bot has to outlive the killed edge's lease meanwhile.
         session = await player.create_session("shellrunners", spectators_max=3, seed=78)

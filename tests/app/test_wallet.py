@@ -91,7 +91,7 @@ def test_message_has_the_eip4361_text_and_parses_back() -> None:
     ],
     ids=["trailing", "version", "chain", "nonce", "offset", "month", "unchecksummed", "layout", "empty"],
 )
-def test_parse_refuses_anything_but_the_servers_shape(mangle) -> None:  # noqa: ANN001
+def test_parse_refuses_anything_but_the_servers_shape(mangle) -> None:
     text = example_message()
     with pytest.raises(WalletError) as caught:
         parse_message(mangle(text))
@@ -214,4 +214,3 @@ def test_bad_addresses_are_refused(text: str) -> None:
     with pytest.raises(WalletError) as caught:
         checksum_address(text)
     assert caught.value.code == "INVALID_REQUEST"
-

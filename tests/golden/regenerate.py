@@ -58,7 +58,11 @@ def build(engine: GameEngine) -> dict[str, Any]:
 
 def dump(golden: dict[str, Any]) -> str:
     """JSON with one line per field and per tick hash, so a rules change diffs readably."""
-    fields = [f"{json.dumps(key)}: {json.dumps(value, separators=(', ', ': '))}" for key, value in golden.items() if key != "hashes"]
+    fields = [
+        f"{json.dumps(key)}: {json.dumps(value, separators=(', ', ': '))}"
+        for key, value in golden.items()
+        if key != "hashes"
+    ]
     hashes = ",\n  ".join(map(json.dumps, golden["hashes"]))
     return "{\n " + ",\n ".join(fields) + f',\n "hashes": [\n  {hashes}\n ]\n}}\n'
 

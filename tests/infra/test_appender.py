@@ -21,7 +21,9 @@ async def test_concurrent_appends_keep_the_session_numbers_in_log_order(kafka_bo
     topic = await fresh_topic(kafka_bootstrap, "appender", 1)
     # Batches of a few records: most appends find the batch full and wait for it to
     # drain, which is when a later command could overtake an earlier one.
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all", enable_idempotence=True, max_batch_size=600)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=kafka_bootstrap, acks="all", enable_idempotence=True, max_batch_size=600
+    )
     await producer.start()
     try:
         appender = CommandAppender(producer, Codec(), "test:appender", topic=topic)

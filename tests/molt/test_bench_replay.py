@@ -31,7 +31,9 @@ def test_bench_replay_writes_the_figures(topic_partitions: int, tmp_path: Path) 
     assert report["runs"] >= 4 and report["runs_matched"] == report["runs"]
     assert report["ticks"] == sum(report["ticks_by_game"].values()) > 0
     assert report["frames_compared"] == report["ticks"]
-    assert report["replay_ticks_per_s"] > 0 and report["engine_ticks_per_s"] > report["engine_with_frames_ticks_per_s"] > 0
+    assert (
+        report["replay_ticks_per_s"] > 0 and report["engine_ticks_per_s"] > report["engine_with_frames_ticks_per_s"] > 0
+    )
     # Both figures are rounded from the same rate: the ratio of the rounded rate may sit
     # on the other side of .5 (2,745 / 30 = 91.5 from a rate of 2,744.9, shown as 91).
     ratio = report["replay_ticks_per_s"] / report["tick_rate"]

@@ -23,8 +23,8 @@ from avro.io import DatumReader
 
 from infra.aio import run_on_own_loop
 from infra.logreader import LogReader
+from infra.runlog import RunLog, RunTopics
 from molt.processes import molt_argv
-from infra.runlog import Logged, RunLog, RunTopics
 from molt.sdk import MoltClient
 from molt.stack import Edge, Stack
 from schemas.codec import Codec
@@ -44,7 +44,7 @@ STEERED_TICKS = 240
 CLI_TIMEOUT_S = 180
 
 
-def steered(game: str):  # noqa: ANN201
+def steered(game: str):
     bot = reference_policy(game)
 
     def policy(state: dict) -> str | None:

@@ -37,7 +37,7 @@ async def test_it_opens_sends_masked_text_reads_every_length_answers_pings_and_s
 
 
 async def test_a_server_that_refuses_the_upgrade_fails_the_handshake() -> None:
-    async def refuse(connection, request):  # noqa: ANN001, ANN202
+    async def refuse(connection, request):
         return connection.respond(403, "no\n")
 
     async with serve(echo_then_sizes, "127.0.0.1", 0, process_request=refuse) as server:

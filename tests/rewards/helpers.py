@@ -14,7 +14,7 @@ from schemas.topics import REWARDS_OUTCOMES, SESSION_RESULTS
 from tests.commands import TopicReader, session_ids_on
 
 
-def covers(session_ids: list[str]):  # noqa: ANN201 - a TopicReader.until condition
+def covers(session_ids: list[str]):
     """Whether the records read include one of each of ``session_ids``."""
 
     def missing(records: list[dict]) -> set[str]:
@@ -54,7 +54,10 @@ async def publish_outcome(bootstrap: str, partition: int, outcome: dict) -> None
     await producer.start()
     try:
         await producer.send_and_wait(
-            REWARDS_OUTCOMES.name, Codec().encode("RunOutcome", outcome), key=outcome["sessionId"].encode(), partition=partition
+            REWARDS_OUTCOMES.name,
+            Codec().encode("RunOutcome", outcome),
+            key=outcome["sessionId"].encode(),
+            partition=partition,
         )
     finally:
         await producer.stop()
@@ -68,9 +71,10 @@ async def settle(bootstrap: str, partitions: int) -> None:
     marker is paid, whatever the earlier records could publish is in rewards.outcomes.
     """
     markers = session_ids_on(list(range(partitions)), 1, partitions, "marker")
-    async with CommandWriter(bootstrap) as writer, TopicReader(
-        bootstrap, REWARDS_OUTCOMES.name, "RunOutcome", partitions
-    ) as outcomes:
+    async with (
+        CommandWriter(bootstrap) as writer,
+        TopicReader(bootstrap, REWARDS_OUTCOMES.name, "RunOutcome", partitions) as outcomes,
+    ):
         await finish_runs(bootstrap, partitions, writer, dict.fromkeys(markers, "api"))
         await trigger(writer, markers, "http")
         await outcomes.until(covers(markers), 120)

@@ -105,7 +105,9 @@ def event(topic: str, offset: int, value: bytes) -> SimpleNamespace:
 async def test_a_new_partition_reads_its_inputs_from_the_committed_offsets_and_folds_them_with_its_first_event(
     kafka_bootstrap: str,
 ) -> None:
-    results, triggers, outcomes_topic = [await fresh_topic(kafka_bootstrap, name, 2) for name in ("cu-results", "cu-triggers", "cu-outcomes")]
+    results, triggers, outcomes_topic = [
+        await fresh_topic(kafka_bootstrap, name, 2) for name in ("cu-results", "cu-triggers", "cu-outcomes")
+    ]
     group = f"cu-{secrets.token_hex(4)}"
     handled, skipped, already_paid = "s-handled", "s-skipped", "s-paid"
     # As a worker that paid the run before the takeover would have published it.
@@ -122,7 +124,12 @@ async def test_a_new_partition_reads_its_inputs_from_the_committed_offsets_and_f
     table, outcomes = Table(), Outcomes(outcomes_topic, first_offset=1)
     app = SimpleNamespace(conf=SimpleNamespace(id=group))
     pipeline = RewardsPipeline(
-        app, table, outcomes, results=results, triggers=triggers, bootstrap=kafka_bootstrap  # type: ignore[arg-type]
+        app,
+        table,
+        outcomes,
+        results=results,
+        triggers=triggers,
+        bootstrap=kafka_bootstrap,  # type: ignore[arg-type]
     )
     entry = Partition()
     pipeline.owned[PARTITION] = entry

@@ -62,14 +62,23 @@ async def leaderboard(edge_url: str, game: str, limit: int = 100) -> dict:
         return response.json()
 
 
-async def test_bots_api_runs_are_paid_once_and_ranked_practice_runs_never(edge, stack: Stack) -> None:  # noqa: ANN001
+async def test_bots_api_runs_are_paid_once_and_ranked_practice_runs_never(edge, stack: Stack) -> None:
     async with await MoltClient.register(edge.url, "rewards-bot") as client:
-        plan = [("flappy-bots", "api", 120), ("flappy-bots", "api", 300), ("shellrunners", "api", 120),
-                ("shellrunners", "api", 300), ("flappy-bots", "practice", 300), ("shellrunners", "practice", 300)]
+        plan = [
+            ("flappy-bots", "api", 120),
+            ("flappy-bots", "api", 300),
+            ("shellrunners", "api", 120),
+            ("shellrunners", "api", 300),
+            ("flappy-bots", "practice", 300),
+            ("shellrunners", "practice", 300),
+        ]
         sessions = [await client.create_session(game, mode=mode) for game, mode, _ in plan]
         # Every run triggers over the play socket, twice for half of them.
         results = await asyncio.gather(
-            *(play_briefly(client, s, frames, 1 + i % 2) for i, (s, (_, _, frames)) in enumerate(zip(sessions, plan)))
+            *(
+                play_briefly(client, s, frames, 1 + i % 2)
+                for i, (s, (_, _, frames)) in enumerate(zip(sessions, plan, strict=True))
+            )
         )
         triggered_at = time.monotonic()  # the last play-socket trigger was just sent
         for session in sessions:  # and twice more over HTTP
@@ -91,7 +100,9 @@ async def test_bots_api_runs_are_paid_once_and_ranked_practice_runs_never(edge, 
             (outcome,) = [o for o in published if o["sessionId"] == result["sessionId"]]
             rule = RULES[result["game"]]
             assert (outcome["score"], outcome["reward"], outcome["rule"]) == (
-                result["score"], rule.reward(result["score"]), rule.name
+                result["score"],
+                rule.reward(result["score"]),
+                rule.name,
             )
             assert (outcome["playerId"], outcome["playerName"]) == (client.agent_id, "rewards-bot")
             assert outcome["finalStateHash"] == result["finalStateHash"]
@@ -118,7 +129,7 @@ async def test_bots_api_runs_are_paid_once_and_ranked_practice_runs_never(edge, 
             assert [e["score"] for e in board] == sorted((e["score"] for e in board), reverse=True)
 
 
-async def test_leaderboard_refuses_unknown_games_and_bad_limits(edge) -> None:  # noqa: ANN001
+async def test_leaderboard_refuses_unknown_games_and_bad_limits(edge) -> None:
     async with httpx.AsyncClient(base_url=edge.url, timeout=30) as http:
         unknown = await http.get("/api/games/pong/leaderboard")
         assert (unknown.status_code, unknown.json()["code"]) == (404, "GAME_NOT_FOUND")
@@ -140,7 +151,7 @@ def start_second_worker(stack: Stack, name: str) -> tuple[Worker, list[int]]:
     return second, partitions
 
 
-async def finished_on(stack: Stack, writer: CommandWriter, partitions: list[int], api_each: int, prefix: str):  # noqa: ANN201
+async def finished_on(stack: Stack, writer: CommandWriter, partitions: list[int], api_each: int, prefix: str):
     """Finished runs on ``partitions``: ``api_each`` api runs and one practice run on each."""
     api = session_ids_on(partitions, api_each, stack.partitions, f"{prefix}-api")
     practice = session_ids_on(partitions, 1, stack.partitions, f"{prefix}-practice")
@@ -167,16 +178,19 @@ async def test_kill_9_between_result_and_trigger_pays_once(stack: Stack) -> None
     assert outcome_counts(published, api + practice) == {**dict.fromkeys(api, 1), **dict.fromkeys(practice, 0)}
     paid_at = {o["sessionId"]: o["_atMs"] for o in published}
     latencies = sorted(paid_at[s] - acked[s] for s in api[1:])
-    print(f"rewards: trigger acked to outcome: {paid_at[api[0]] - before_crash[api[0]]:.0f} ms before the crash; "
-          f"on the new owner {latencies[len(latencies) // 2]:.0f} ms median, {latencies[-1]:.0f} ms max "
-          f"over {len(latencies)} runs")
+    print(
+        f"rewards: trigger acked to outcome: {paid_at[api[0]] - before_crash[api[0]]:.0f} ms before the crash; "
+        f"on the new owner {latencies[len(latencies) // 2]:.0f} ms median, {latencies[-1]:.0f} ms max "
+        f"over {len(latencies)} runs"
+    )
 
 
 async def test_triggers_while_the_worker_dies_pay_once(stack: Stack) -> None:
     doomed, partitions = start_second_worker(stack, "rewards-doomed-2")
-    async with CommandWriter(stack.bootstrap) as writer, TopicReader(
-        stack.bootstrap, REWARDS_OUTCOMES.name, "RunOutcome", stack.partitions
-    ) as outcomes:
+    async with (
+        CommandWriter(stack.bootstrap) as writer,
+        TopicReader(stack.bootstrap, REWARDS_OUTCOMES.name, "RunOutcome", stack.partitions) as outcomes,
+    ):
         api, practice = await finished_on(stack, writer, partitions, 4, "dying")
         half = len(api) // 2
         await trigger(writer, api[:half] + practice, "ws")

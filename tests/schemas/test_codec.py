@@ -12,7 +12,9 @@ from schemas.records import BODY_TYPES, SessionCommand, decode_command, encode_c
 
 # One example per command body type: the union must cover every one of them.
 BODIES = {
-    "SessionOpened": dict(game="flappy-bots", mode="api", seed=2**62, playerId="agt_1", playerName="b", spectatorsMax=50),
+    "SessionOpened": dict(
+        game="flappy-bots", mode="api", seed=2**62, playerId="agt_1", playerName="b", spectatorsMax=50
+    ),
     "PlayerConnected": dict(connectionId="c1"),
     "PlayerDisconnected": dict(connectionId="c1", reason="closed"),
     "InputReceived": dict(inputSeq=9, action="flap", connectionId="c1"),
@@ -26,47 +28,138 @@ BODIES = {
 }
 
 RESULT = {
-    "sessionId": "ses_1", "engineVersion": 1, "seq": 900, "game": "shellrunners", "mode": "api",
-    "playerId": "agt_1", "playerName": "b", "seed": 5, "ticks": 900, "score": 77,
-    "endReason": "collision", "finalStateHash": "ab" * 16,
+    "sessionId": "ses_1",
+    "engineVersion": 1,
+    "seq": 900,
+    "game": "shellrunners",
+    "mode": "api",
+    "playerId": "agt_1",
+    "playerName": "b",
+    "seed": 5,
+    "ticks": 900,
+    "score": 77,
+    "endReason": "collision",
+    "finalStateHash": "ab" * 16,
     "commandOffsets": {"partition": 2, "first": 10, "last": 2000},
-    "startedAtMs": 1_700_000_000_000, "endedAtMs": 1_700_000_030_000,
+    "startedAtMs": 1_700_000_000_000,
+    "endedAtMs": 1_700_000_030_000,
 }
 
 DATUMS = {
     "FrameBatch": {
-        "partition": 1, "tickNo": 5, "scheduledAtUs": 7,
-        "frames": [{"sessionId": "ses_1", "engineVersion": 1, "seq": 5, "lastInputSeq": 3,
-                    "stateHash": "00", "frameJson": json.dumps({"tick": 5})}],
+        "partition": 1,
+        "tickNo": 5,
+        "scheduledAtUs": 7,
+        "frames": [
+            {
+                "sessionId": "ses_1",
+                "engineVersion": 1,
+                "seq": 5,
+                "lastInputSeq": 3,
+                "stateHash": "00",
+                "frameJson": json.dumps({"tick": 5}),
+            }
+        ],
     },
     "RunResult": RESULT,
-    "RunOutcome": {"sessionId": "ses_1", "engineVersion": 1, "seq": 900, "game": "shellrunners",
-                   "playerId": "agt_1", "score": 77, "reward": 77, "rule": "score", "finalStateHash": "ab",
-                   "playerName": "b", "endedAtMs": 1_700_000_030_000, "triggerRequestId": "ws_1"},
-    "RewardsEntry": {"body": ("games.moltstation.live.RewardRun",
-                              {"sessionId": "ses_1", "result": RESULT, "triggerRequestId": None, "outcomeOffset": None})},
-    "LeaderboardShard": {"game": "shellrunners", "partition": 2, "entries": [
-        {"sessionId": "ses_1", "playerId": "agt_1", "playerName": "b", "score": 77, "endedAtMs": 1_700_000_030_000}]},
-    "SeatDecision": {"requestId": "r1", "sessionId": "ses_1", "engineVersion": 1, "seq": 4, "granted": False,
-                     "code": "SPECTATORS_FULL", "leaseId": None, "spectatorsCurrent": 50, "spectatorsMax": 50},
-    "SessionView": {"sessionId": "ses_1", "engineVersion": 1, "seq": 3, "game": "shellrunners", "mode": "api",
-                    "status": "ended", "playerId": "agt_1", "playerName": "b", "createdAtMs": 1, "startedAtMs": 2,
-                    "tick": 900, "score": 77, "spectatorsCurrent": 0, "spectatorsMax": 50, "result": RESULT},
+    "RunOutcome": {
+        "sessionId": "ses_1",
+        "engineVersion": 1,
+        "seq": 900,
+        "game": "shellrunners",
+        "playerId": "agt_1",
+        "score": 77,
+        "reward": 77,
+        "rule": "score",
+        "finalStateHash": "ab",
+        "playerName": "b",
+        "endedAtMs": 1_700_000_030_000,
+        "triggerRequestId": "ws_1",
+    },
+    "RewardsEntry": {
+        "body": (
+            "games.moltstation.live.RewardRun",
+            {"sessionId": "ses_1", "result": RESULT, "triggerRequestId": None, "outcomeOffset": None},
+        )
+    },
+    "LeaderboardShard": {
+        "game": "shellrunners",
+        "partition": 2,
+        "entries": [
+            {"sessionId": "ses_1", "playerId": "agt_1", "playerName": "b", "score": 77, "endedAtMs": 1_700_000_030_000}
+        ],
+    },
+    "SeatDecision": {
+        "requestId": "r1",
+        "sessionId": "ses_1",
+        "engineVersion": 1,
+        "seq": 4,
+        "granted": False,
+        "code": "SPECTATORS_FULL",
+        "leaseId": None,
+        "spectatorsCurrent": 50,
+        "spectatorsMax": 50,
+    },
+    "SessionView": {
+        "sessionId": "ses_1",
+        "engineVersion": 1,
+        "seq": 3,
+        "game": "shellrunners",
+        "mode": "api",
+        "status": "ended",
+        "playerId": "agt_1",
+        "playerName": "b",
+        "createdAtMs": 1,
+        "startedAtMs": 2,
+        "tick": 900,
+        "score": 77,
+        "spectatorsCurrent": 0,
+        "spectatorsMax": 50,
+        "result": RESULT,
+    },
     "SpectatorCount": {"sessionId": "ses_1", "engineVersion": 1, "seq": 3, "current": 2, "max": 50},
     "AgentRegistered": {"agentId": "agt_1", "name": "b", "apiKeyHash": "f" * 64, "createdAtMs": 1},
     "TableTurn": {"partition": 3, "turn": 17},
-    "PartitionCheckpoint": {"partition": 2, "engineVersion": 0, "seq": 99, "offset": 1234,
-                            "activeSessions": ["ses_1", "ses_2"]},
+    "PartitionCheckpoint": {
+        "partition": 2,
+        "engineVersion": 0,
+        "seq": 99,
+        "offset": 1234,
+        "activeSessions": ["ses_1", "ses_2"],
+    },
     "SessionState": {
-        "sessionId": "ses_1", "engineVersion": 1, "seq": 10, "partition": 2, "game": "flappy-bots",
-        "mode": "api", "seed": 3, "playerId": "agt_1", "playerName": "b", "spectatorsMax": 50,
-        "graceMs": 10000, "waitingExpiryMs": 60000, "seatClaimMs": 60000, "seatLeaseMs": 30000,
-        "createdAtMs": 1, "firstOffset": 5, "appliedOffset": 40, "engineState": b"[1,2,3]",
-        "status": "live", "startedAtMs": 2, "endedAtMs": None, "endOffset": None, "pending": ["flap"],
-        "lastInputSeq": 4, "lastReceivedSeq": 5, "connectionId": "c1", "disconnectedAtMs": None,
-        "lastTickNo": 777, "producers": {"edge-1:ab": 9},
-        "seats": [{"leaseId": "l1", "viewerId": "v1", "flow": "public", "grantedAtMs": 3,
-                   "occupied": True, "renewedAtMs": 4}],
+        "sessionId": "ses_1",
+        "engineVersion": 1,
+        "seq": 10,
+        "partition": 2,
+        "game": "flappy-bots",
+        "mode": "api",
+        "seed": 3,
+        "playerId": "agt_1",
+        "playerName": "b",
+        "spectatorsMax": 50,
+        "graceMs": 10000,
+        "waitingExpiryMs": 60000,
+        "seatClaimMs": 60000,
+        "seatLeaseMs": 30000,
+        "createdAtMs": 1,
+        "firstOffset": 5,
+        "appliedOffset": 40,
+        "engineState": b"[1,2,3]",
+        "status": "live",
+        "startedAtMs": 2,
+        "endedAtMs": None,
+        "endOffset": None,
+        "pending": ["flap"],
+        "lastInputSeq": 4,
+        "lastReceivedSeq": 5,
+        "connectionId": "c1",
+        "disconnectedAtMs": None,
+        "lastTickNo": 777,
+        "producers": {"edge-1:ab": 9},
+        "seats": [
+            {"leaseId": "l1", "viewerId": "v1", "flow": "public", "grantedAtMs": 3, "occupied": True, "renewedAtMs": 4}
+        ],
         "snapshotRequested": False,
     },
 }
@@ -99,8 +192,17 @@ def test_command_dataclasses_match_their_schemas(body_name: str) -> None:
 
 
 def test_every_record_carries_engine_version_and_sequence() -> None:
-    for name in ("SessionCommand", "SessionFrame", "RunResult", "RunOutcome", "SeatDecision", "SessionView",
-                 "SpectatorCount", "SessionState", "PartitionCheckpoint"):
+    for name in (
+        "SessionCommand",
+        "SessionFrame",
+        "RunResult",
+        "RunOutcome",
+        "SeatDecision",
+        "SessionView",
+        "SpectatorCount",
+        "SessionState",
+        "PartitionCheckpoint",
+    ):
         fields = {f["name"] for f in load_topic_schema(name)["fields"]}
         assert {"engineVersion", "seq"} <= fields, name
 

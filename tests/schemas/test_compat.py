@@ -45,7 +45,7 @@ def test_a_record_written_by_an_earlier_version_decodes(tmp_path: Path) -> None:
     assert decoded == {"sessionId": "s", "engineVersion": 1, "seq": 2, "current": 3, "max": 50}
 
 
-def edit(tmp_path: Path, schema: str, change) -> Path:  # noqa: ANN001
+def edit(tmp_path: Path, schema: str, change) -> Path:
     copy = tmp_path / "new"
     tmp_path.mkdir(parents=True, exist_ok=True)
     shutil.copytree(SCHEMA_DIR, copy)

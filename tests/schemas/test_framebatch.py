@@ -52,7 +52,14 @@ def test_the_same_bytes_as_the_codec(
 @pytest.mark.parametrize("compiled", [True, False])
 def test_a_session_id_used_again_with_another_engine_version_gets_its_own_head(compiled: bool) -> None:
     writer = FrameBatchWriter(CODEC, use_compiled=compiled)
-    frame = {"sessionId": "ses_1", "engineVersion": 1, "seq": 70_000, "lastInputSeq": 0, "stateHash": "", "frameJson": "{}"}
+    frame = {
+        "sessionId": "ses_1",
+        "engineVersion": 1,
+        "seq": 70_000,
+        "lastInputSeq": 0,
+        "stateHash": "",
+        "frameJson": "{}",
+    }
     writer.encode(0, 1, 2, [frame])
     newer = frame | {"engineVersion": 2}
     assert CODEC.decode("FrameBatch", writer.encode(0, 1, 2, [newer]))["frames"] == [newer]
@@ -67,7 +74,9 @@ def test_a_full_memory_of_heads_starts_over_and_still_writes_the_codec_bytes(mon
     ]
     for _ in range(2):
         encoded = writer.encode(0, 1, 2, frames)
-        assert encoded == CODEC.encode("FrameBatch", {"partition": 0, "tickNo": 1, "scheduledAtUs": 2, "frames": frames})
+        assert encoded == CODEC.encode(
+            "FrameBatch", {"partition": 0, "tickNo": 1, "scheduledAtUs": 2, "frames": frames}
+        )
         assert len(writer._heads) <= 2
 
 
@@ -96,9 +105,16 @@ def test_a_frame_without_a_field_is_refused() -> None:
 
 def _blocks(*blocks: list[dict], sized: bool) -> bytes:
     """A FrameBatch written as other Avro writers may: several blocks, negative counts with sizes."""
-    parts = [CODEC.header("FrameBatch"), framebatch.encode_long(4), framebatch.encode_long(9), framebatch.encode_long(7)]
+    parts = [
+        CODEC.header("FrameBatch"),
+        framebatch.encode_long(4),
+        framebatch.encode_long(9),
+        framebatch.encode_long(7),
+    ]
     for frames in blocks:
-        body = FrameBatchWriter(CODEC, use_compiled=False).encode(0, 0, 0, frames)[len(CODEC.header("FrameBatch")) + 4:-1]
+        body = FrameBatchWriter(CODEC, use_compiled=False).encode(0, 0, 0, frames)[
+            len(CODEC.header("FrameBatch")) + 4 : -1
+        ]
         if sized:
             parts += [framebatch.encode_long(-len(frames)), framebatch.encode_long(len(body)), body]
         else:
@@ -128,6 +144,16 @@ def test_a_truncated_or_corrupt_value_is_a_codec_error() -> None:
 
 def test_a_value_of_another_schema_goes_to_the_codec() -> None:
     with pytest.raises(SchemaMismatch):
-        decode_batch(CODEC, CODEC.encode("PartitionCheckpoint", {
-            "partition": 0, "engineVersion": 0, "seq": 1, "offset": 2, "activeSessions": [],
-        }))
+        decode_batch(
+            CODEC,
+            CODEC.encode(
+                "PartitionCheckpoint",
+                {
+                    "partition": 0,
+                    "engineVersion": 0,
+                    "seq": 1,
+                    "offset": 2,
+                    "activeSessions": [],
+                },
+            ),
+        )

@@ -37,7 +37,9 @@ class Log:
         self.now_ms += ms
 
 
-def opened(game: str = "flappy-bots", mode: str = "api", seed: int = 7, spectators_max: int = 3, **policy: int) -> SessionOpened:
+def opened(
+    game: str = "flappy-bots", mode: str = "api", seed: int = 7, spectators_max: int = 3, **policy: int
+) -> SessionOpened:
     return SessionOpened(game, mode, seed, "agt_1", "bot", spectators_max, **policy)
 
 

@@ -7,7 +7,6 @@ worker would publish.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from pathlib import Path
 
 import faust
@@ -21,7 +20,6 @@ from schemas.records import (
     SeatRequested,
     SessionAbandoned,
     SessionOpened,
-    Tick,
     encode_command,
 )
 from streams.sessions.agents import install
@@ -107,7 +105,10 @@ async def test_ticks_alone_rewrite_no_view_and_checkpoint_nothing_off_a_boundary
     # only with the session (here: opened, then live).
     codec = Codec()
     log = Log(tick_no=runtime.checkpoint_ticks * 1000 + 1)
-    opened = [log.add("s1", SessionOpened("shellrunners", "api", 3, "agt", "bot", 2)), log.add("s1", PlayerConnected("c1"))]
+    opened = [
+        log.add("s1", SessionOpened("shellrunners", "api", 3, "agt", "bot", 2)),
+        log.add("s1", PlayerConnected("c1")),
+    ]
     await fold_and_take_turns(runtime, opened)
     turns = len(runtime.topics.turns.sent)
     ticks = [log.tick() for _ in range(40)]  # a second and more, short of any row to hit
@@ -117,6 +118,7 @@ async def test_ticks_alone_rewrite_no_view_and_checkpoint_nothing_off_a_boundary
     view = codec.decode("SessionView", runtime.tables.sessions[b"s1"])
     assert (view["status"], view["tick"]) == ("live", 0)
     assert runtime.tables.state.get(b"s1") is None and runtime.tables.checkpoints.get(b"0") is None
+
 
 class WriteLog(dict):
     """Stands in for a table: keeps every key written, in order."""

@@ -42,12 +42,9 @@ def test_restored_state_continues_identically() -> None:
         straight = Folder().feed(*log.records)
         first_half = Folder().feed(*log.records[:cut])
         saved = {
-            sid: codec.encode("SessionState", state_to_datum(state))
-            for sid, state in first_half.fold.sessions.items()
+            sid: codec.encode("SessionState", state_to_datum(state)) for sid, state in first_half.fold.sessions.items()
         }
-        restored_sessions = {
-            sid: state_from_datum(codec.decode("SessionState", raw)) for sid, raw in saved.items()
-        }
+        restored_sessions = {sid: state_from_datum(codec.decode("SessionState", raw)) for sid, raw in saved.items()}
         restored = Folder(PartitionFold(0, restored_sessions, cut - 1))
         restored.feed(*log.records[cut:])
         tail = len(straight.effects.frames) - len(restored.effects.frames)

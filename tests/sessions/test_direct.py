@@ -56,4 +56,6 @@ async def test_frames_sent_compressed_read_back_unchanged(kafka_bootstrap: str) 
     finally:
         await consumer.stop()
     assert read == sent
-    assert Codec().decode("FrameBatch", read[0])["frames"][124]["frameJson"].startswith('{"game":"flappy-bots","tick":124')
+    assert (
+        Codec().decode("FrameBatch", read[0])["frames"][124]["frameJson"].startswith('{"game":"flappy-bots","tick":124')
+    )

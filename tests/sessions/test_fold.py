@@ -273,7 +273,9 @@ def test_skipping_seat_scans_decides_as_scanning_every_tick(ops: list[tuple[str,
             continue
         else:
             lease = leases[arg % len(leases)]
-            body = {"occupy": SeatOccupied(lease, "sock"), "renew": SeatRenewed(lease), "release": SeatReleased(lease)}[op]
+            body = {"occupy": SeatOccupied(lease, "sock"), "renew": SeatRenewed(lease), "release": SeatReleased(lease)}[
+                op
+            ]
             record = log.add(S, body)
         lazy.feed(record)
         eager.feed(record)

@@ -12,10 +12,10 @@ import time
 
 import pytest
 
-from molt.bench.writer import CommandWriter
 from infra.logreader import read_range
 from infra.runlog import session_partition
 from infra.settings import REPO_ROOT
+from molt.bench.writer import CommandWriter
 from molt.stack import Stack
 from schemas.codec import Codec
 from schemas.records import (
@@ -49,7 +49,7 @@ def results_for(session_ids: set[str]):
     return done
 
 
-async def wait_for(condition, timeout_s: float, what) -> None:  # noqa: ANN001
+async def wait_for(condition, timeout_s: float, what) -> None:
     """Wait for a condition the driver's background task makes true."""
     deadline = time.monotonic() + timeout_s
     while not condition():
@@ -71,9 +71,10 @@ async def test_failover_after_kill_9_resumes_every_session_exactly(stack: Stack)
     sessions = session_ids_on(list(range(stack.partitions)), 2, stack.partitions, "failover")
     games = {sid: ("flappy-bots" if i % 2 else "shellrunners") for i, sid in enumerate(sessions)}
     bootstrap = stack.bootstrap
-    async with CommandWriter(bootstrap) as writer, TopicReader(
-        bootstrap, SESSION_RESULTS.name, "RunResult", stack.partitions
-    ) as results:
+    async with (
+        CommandWriter(bootstrap) as writer,
+        TopicReader(bootstrap, SESSION_RESULTS.name, "RunResult", stack.partitions) as results,
+    ):
         driver = RecordingBotDriver(writer, bootstrap, stack.partitions)
         await driver.start()
         try:
@@ -87,7 +88,8 @@ async def test_failover_after_kill_9_resumes_every_session_exactly(stack: Stack)
                 lambda: f"sessions did not start: {[(len(driver.frames[s]), driver.ended(s)) for s in sessions]}",
             )
             live_on_doomed = [
-                s for s in sessions
+                s
+                for s in sessions
                 if not driver.ended(s) and session_partition(s, stack.partitions) in doomed_partitions
             ]
             assert live_on_doomed, "no session is live on the worker about to be killed"
@@ -99,7 +101,8 @@ async def test_failover_after_kill_9_resumes_every_session_exactly(stack: Stack)
             def new_owner_batches() -> list[tuple[float, dict]]:
                 # Ticks scheduled after the kill can only come from the new owner.
                 return [
-                    (arrived, b) for arrived, b in driver.batches
+                    (arrived, b)
+                    for arrived, b in driver.batches
                     if b["partition"] in doomed_partitions and b["scheduledAtUs"] > killed_at * 1e6
                 ]
 
@@ -154,8 +157,15 @@ def decisions_for(request_ids: set[str]):
 async def storm_from_two_processes(bootstrap: str, session_id: str, per_process: int) -> None:
     procs = [
         await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tests.seat_storm", bootstrap, session_id, prefix, str(per_process),
-            stdout=asyncio.subprocess.PIPE, cwd=str(REPO_ROOT),
+            sys.executable,
+            "-m",
+            "tests.seat_storm",
+            bootstrap,
+            session_id,
+            prefix,
+            str(per_process),
+            stdout=asyncio.subprocess.PIPE,
+            cwd=str(REPO_ROOT),
         )
         for prefix in ("a", "b")
     ]
@@ -166,11 +176,11 @@ async def storm_from_two_processes(bootstrap: str, session_id: str, per_process:
 async def test_capacity_is_exact_under_a_storm_from_two_processes(stack: Stack) -> None:
     bootstrap = stack.bootstrap
     (session_id,) = session_ids_on([0], 1, stack.partitions, "capacity")
-    async with CommandWriter(bootstrap) as writer, TopicReader(
-        bootstrap, SEAT_REPLIES.name, "SeatDecision", stack.partitions
-    ) as replies, TopicReader(
-        bootstrap, view_topic("molt", SPECTATORS_VIEW).name, "SpectatorCount", stack.partitions
-    ) as counts:
+    async with (
+        CommandWriter(bootstrap) as writer,
+        TopicReader(bootstrap, SEAT_REPLIES.name, "SeatDecision", stack.partitions) as replies,
+        TopicReader(bootstrap, view_topic("molt", SPECTATORS_VIEW).name, "SpectatorCount", stack.partitions) as counts,
+    ):
         # Waiting (nobody connects) for long enough; unclaimed seats expire after 8 s.
         await writer.send(
             session_id,
@@ -205,9 +215,10 @@ async def test_capacity_is_exact_under_a_storm_from_two_processes(stack: Stack) 
 async def test_records_delivered_twice_give_the_same_run_and_one_result(stack: Stack) -> None:
     bootstrap = stack.bootstrap
     (session_id,) = session_ids_on([1], 1, stack.partitions, "dup")
-    async with CommandWriter(bootstrap) as writer, TopicReader(
-        bootstrap, SESSION_RESULTS.name, "RunResult", stack.partitions
-    ) as results:
+    async with (
+        CommandWriter(bootstrap) as writer,
+        TopicReader(bootstrap, SESSION_RESULTS.name, "RunResult", stack.partitions) as results,
+    ):
         commands = [
             writer.command(session_id, SessionOpened("shellrunners", "api", 99, "agt_d", "dup", 5)),
             writer.command(session_id, PlayerConnected("c1")),

@@ -59,7 +59,7 @@ def renumbered(records: list) -> list:
     return [(offset, command) for offset, (_, command) in enumerate(records)]
 
 
-def test_the_published_run_matches_its_log(published) -> None:  # noqa: ANN001
+def test_the_published_run_matches_its_log(published) -> None:
     records, frames, results = published
     check = check_run(results, records, frames)
     assert check.matched and check.divergence is None
@@ -67,7 +67,7 @@ def test_the_published_run_matches_its_log(published) -> None:  # noqa: ANN001
     assert check.frames_missing == 0 and not check.hash_only
 
 
-def test_an_altered_input_diverges_at_the_tick_it_applied_to(published) -> None:  # noqa: ANN001
+def test_an_altered_input_diverges_at_the_tick_it_applied_to(published) -> None:
     records, frames, results = published
     index = inputs(records)[5]
     offset, command = records[index]
@@ -79,7 +79,7 @@ def test_an_altered_input_diverges_at_the_tick_it_applied_to(published) -> None:
     assert "lastInputSeq" in check.divergence.reason
 
 
-def test_a_dropped_input_diverges_at_the_tick_it_applied_to(published) -> None:  # noqa: ANN001
+def test_a_dropped_input_diverges_at_the_tick_it_applied_to(published) -> None:
     records, frames, results = published
     index = inputs(records)[9]
     check = check_run(results, renumbered(records[:index] + records[index + 1 :]), frames)
@@ -87,7 +87,7 @@ def test_a_dropped_input_diverges_at_the_tick_it_applied_to(published) -> None: 
     assert check.divergence.tick == tick_of(records, index)
 
 
-def test_an_added_input_diverges_at_the_tick_it_applies_to(published) -> None:  # noqa: ANN001
+def test_an_added_input_diverges_at_the_tick_it_applies_to(published) -> None:
     records, frames, results = published
     index = inputs(records)[3] + 3  # three ticks after an input, six before the next one
     assert type(records[index][1].body) is Tick
@@ -98,7 +98,7 @@ def test_an_added_input_diverges_at_the_tick_it_applies_to(published) -> None:  
     assert check.divergence.tick == tick_of(records, index)
 
 
-def test_a_dropped_tick_diverges_where_the_run_goes_out_of_step(published) -> None:  # noqa: ANN001
+def test_a_dropped_tick_diverges_where_the_run_goes_out_of_step(published) -> None:
     records, frames, results = published
     index = inputs(records)[2] - 1  # the Tick just before an input
     assert type(records[index][1].body) is Tick
@@ -108,7 +108,7 @@ def test_a_dropped_tick_diverges_where_the_run_goes_out_of_step(published) -> No
     assert check.divergence.tick == tick_of(records, index - 1)
 
 
-def test_a_tampered_frame_or_result_is_a_mismatch(published) -> None:  # noqa: ANN001
+def test_a_tampered_frame_or_result_is_a_mismatch(published) -> None:
     records, frames, results = published
     tampered = [*frames[:49], {**frames[49], "frameJson": frames[49]["frameJson"].replace("false", "true", 1)}]
     check = check_run(results, records, tampered + frames[50:])
@@ -119,7 +119,7 @@ def test_a_tampered_frame_or_result_is_a_mismatch(published) -> None:  # noqa: A
     assert "finalStateHash" in check.divergence.reason
 
 
-def test_frames_never_published_or_gone_are_not_a_mismatch(published) -> None:  # noqa: ANN001
+def test_frames_never_published_or_gone_are_not_a_mismatch(published) -> None:
     records, frames, results = published
     with_gap = frames[:10] + frames[21:]  # a worker took the partition over and re-folded ticks 11-21
     check = check_run(results, records, with_gap)
@@ -130,7 +130,7 @@ def test_frames_never_published_or_gone_are_not_a_mismatch(published) -> None:  
     assert check_run([forged], records, []).divergence.tick == results[0]["ticks"]
 
 
-def test_a_log_that_stops_early_or_never_opens_the_session(published) -> None:  # noqa: ANN001
+def test_a_log_that_stops_early_or_never_opens_the_session(published) -> None:
     records, frames, results = published
     short = check_run(results, records[:-40], frames)
     assert not short.matched
@@ -140,7 +140,7 @@ def test_a_log_that_stops_early_or_never_opens_the_session(published) -> None:  
     assert unopened.divergence.tick == 0
 
 
-def test_a_run_of_another_engine_version_is_skipped_not_replayed(published) -> None:  # noqa: ANN001
+def test_a_run_of_another_engine_version_is_skipped_not_replayed(published) -> None:
     records, frames, results = published
     older = {**results[0], "engineVersion": results[0]["engineVersion"] - 1}
     check = check_run([older], records, frames)

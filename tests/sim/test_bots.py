@@ -30,7 +30,11 @@ def test_flappy_bot_passes_50_pipes_on_most_seeds() -> None:
 def test_shellrunners_bot_outlasts_the_speed_ramp() -> None:
     engine = ENGINES["shellrunners"]
     # The speed reaches its maximum at this tick; surviving past it means surviving at full speed.
-    full_speed = (engine.config.speed_max - engine.config.speed_start) // engine.config.speed_step * engine.config.speed_ramp_ticks
+    full_speed = (
+        (engine.config.speed_max - engine.config.speed_start)
+        // engine.config.speed_step
+        * engine.config.speed_ramp_ticks
+    )
     ticks = [play(engine, seed, 10**9, full_speed + 600)[1] for seed in range(10)]
     assert sum(tick == full_speed + 600 for tick in ticks) >= 9, ticks
 

@@ -24,7 +24,11 @@ def tick_inputs(slug: str) -> st.SearchStrategy[list[tuple[str, ...]]]:
     """Random per-tick action tuples, mostly empty so runs last a while."""
     moves = sorted(ENGINES[slug].actions)
     one_tick = st.one_of(
-        st.just(()), st.just(()), st.just(()), st.tuples(st.sampled_from(moves)), st.lists(st.sampled_from(moves), max_size=3).map(tuple)
+        st.just(()),
+        st.just(()),
+        st.just(()),
+        st.tuples(st.sampled_from(moves)),
+        st.lists(st.sampled_from(moves), max_size=3).map(tuple),
     )
     return st.lists(one_tick, min_size=1, max_size=200)
 
@@ -55,7 +59,9 @@ def test_different_seeds_give_different_courses(slug: str, seed_a: int, seed_b: 
     engine = ENGINES[slug]
 
     def course(seed: int) -> list[Any]:
-        frames = [engine.frame(step.state) for step in replay(engine, seed, record(engine, seed, reference_policy(slug), 120))]
+        frames = [
+            engine.frame(step.state) for step in replay(engine, seed, record(engine, seed, reference_policy(slug), 120))
+        ]
         return [frame.get("pipes", frame.get("objects")) for frame in frames]
 
     assert course(seed_a) != course(seed_b)
@@ -77,7 +83,10 @@ def test_a_run_keeps_its_invariants(run: tuple[str, int, list]) -> None:
         frame = engine.frame(step.state)
         assert json.loads(json.dumps(frame)) == frame
         assert (frame["tick"], frame["score"], frame["ended"], frame["alive"]) == (
-            engine.tick_of(step.state), step.score, step.ended, not step.ended,
+            engine.tick_of(step.state),
+            step.score,
+            step.ended,
+            not step.ended,
         )
         assert_in_bounds(engine, frame)
         state = step.state
@@ -109,7 +118,7 @@ def test_an_ended_run_stays_ended(run: tuple[str, int, list], later: list[tuple[
     reason = engine.end_reason_of(state)
     assert engine.is_ended(state) and reason == (last.end_reason or "abandoned")
     assert engine.end(state, "other") == state
-    for actions in later + [tuple(engine.actions)]:
+    for actions in [*later, tuple(engine.actions)]:
         step = engine.step(state, actions)
         assert (step.state, step.ended, step.end_reason, step.score) == (state, True, reason, engine.score_of(state))
 

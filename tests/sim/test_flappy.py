@@ -93,5 +93,5 @@ def test_gaps_sit_between_the_margins_and_shift_by_a_bounded_step(seed: int) -> 
     state = FlappyBots(FlappyConfig(width=C.pipe_spacing * 30)).initial_state(seed)
     centres = [(top + bottom) // 2 for _, top, bottom in state.pipes]
     assert len(centres) >= 20
-    assert all(abs(b - a) <= C.gap_max_shift for a, b in zip([MID, *centres], centres))
+    assert all(abs(b - a) <= C.gap_max_shift for a, b in zip([MID, *centres], centres, strict=False))
     assert all(C.gap_margin <= top and bottom <= C.height - C.gap_margin for _, top, bottom in state.pipes)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import orjson
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from streams.sim.bots import reference_policy
 from streams.sim.engine import GameEngine

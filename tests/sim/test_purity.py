@@ -70,7 +70,9 @@ def test_imports_nothing_impure(module: Path) -> None:
 @pytest.mark.parametrize("module", SIM_MODULES, ids=lambda path: path.stem)
 def test_uses_no_floats(module: Path) -> None:
     for node in ast.walk(ast.parse(module.read_text())):
-        assert not (isinstance(node, ast.Constant) and isinstance(node.value, float)), f"float literal line {node.lineno}"
+        assert not (isinstance(node, ast.Constant) and isinstance(node.value, float)), (
+            f"float literal line {node.lineno}"
+        )
         assert not isinstance(node, ast.Div), f"true division line {node.lineno}"
         assert not (isinstance(node, ast.Name) and node.id == "float"), f"float() line {node.lineno}"
 

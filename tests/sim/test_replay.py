@@ -27,11 +27,15 @@ def test_golden_replay_matches_tick_by_tick(slug: str) -> None:
     assert golden["config"] == dataclasses.asdict(engine.config), "default config changed: bump the engine version"
     steps = list(replay(engine, golden["seed"], inputs_of(golden)))
     actual = [engine.state_hash(step.state) for step in steps]
-    first_diff = next((tick for tick, (a, b) in enumerate(zip(actual, golden["hashes"]), 1) if a != b), None)
+    first_diff = next(
+        (tick for tick, (a, b) in enumerate(zip(actual, golden["hashes"], strict=False), 1) if a != b), None
+    )
     assert first_diff is None, f"state diverges from the golden run at tick {first_diff}"
     assert len(actual) == len(golden["hashes"]) == golden["ticks"]
     assert (actual[-1], steps[-1].score, steps[-1].end_reason) == (
-        golden["final_hash"], golden["final_score"], golden["end_reason"],
+        golden["final_hash"],
+        golden["final_score"],
+        golden["end_reason"],
     )
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 
 import pytest
@@ -9,7 +10,18 @@ from hypothesis import strategies as st
 from streams.sim.engine import COLLISION
 from streams.sim.prng import MAX_SEED
 from streams.sim.shellrunners import (
-    DUCK, GULL, JUMP, LEFT, RIGHT, ROCK, SHELL, SPANS, WALL, ShellConfig, ShellRunners, ShellState,
+    DUCK,
+    GULL,
+    JUMP,
+    LEFT,
+    RIGHT,
+    ROCK,
+    SHELL,
+    SPANS,
+    WALL,
+    ShellConfig,
+    ShellRunners,
+    ShellState,
 )
 
 ENGINE = ShellRunners()
@@ -91,7 +103,13 @@ def test_shells_are_collected_even_on_a_fatal_tick() -> None:
 
 @pytest.mark.parametrize(
     ("lane", "actions", "expected"),
-    [(0, (LEFT,), 0), (2, (RIGHT,), 2), (2, (LEFT, LEFT, LEFT), 0), (0, (RIGHT, RIGHT, RIGHT), 2), (1, (LEFT, RIGHT), 1)],
+    [
+        (0, (LEFT,), 0),
+        (2, (RIGHT,), 2),
+        (2, (LEFT, LEFT, LEFT), 0),
+        (0, (RIGHT, RIGHT, RIGHT), 2),
+        (1, (LEFT, RIGHT), 1),
+    ],
 )
 def test_lane_changes_stop_at_the_edges(lane: int, actions: tuple[str, ...], expected: int) -> None:
     assert ENGINE.step(scene(lane=lane), actions).state.lane == expected
@@ -117,7 +135,7 @@ def test_rows_leave_a_lane_open_and_keep_their_distance(seed: int) -> None:
     assert len(rows) > 50
     assert all(sum(kind == WALL for _, kind in row) <= 2 for row in rows.values())
     obstacle_rows = sorted(at for at, row in rows.items() if any(kind != SHELL for _, kind in row))
-    assert all(b - a >= C.row_gap_min for a, b in zip(obstacle_rows, obstacle_rows[1:]))
+    assert all(b - a >= C.row_gap_min for a, b in itertools.pairwise(obstacle_rows))
     assert {kind for row in rows.values() for _, kind in row} == {ROCK, GULL, WALL, SHELL}
 
 

@@ -63,21 +63,44 @@ def coords(low: int, high: int) -> st.SearchStrategy[int]:
 @st.composite
 def flappy_states(draw: st.DrawFn) -> object:
     dist = draw(coords(0, 2_000_000))
-    pipes = draw(st.lists(st.tuples(coords(dist - 60_000, dist + 400_000), coords(0, 300_000), coords(200_000, 520_000)), max_size=6))
+    pipes = draw(
+        st.lists(
+            st.tuples(coords(dist - 60_000, dist + 400_000), coords(0, 300_000), coords(200_000, 520_000)), max_size=6
+        )
+    )
     return ENGINES["flappy-bots"].state_type(
-        draw(coords(0, 9_000)), draw(coords(0, 500)), None, None, draw(coords(0, 2**64 - 1)),
-        draw(coords(-50_000, 600_000)), draw(coords(-20_000, 20_000)), dist, draw(coords(0, 30)), tuple(pipes),
+        draw(coords(0, 9_000)),
+        draw(coords(0, 500)),
+        None,
+        None,
+        draw(coords(0, 2**64 - 1)),
+        draw(coords(-50_000, 600_000)),
+        draw(coords(-20_000, 20_000)),
+        dist,
+        draw(coords(0, 30)),
+        tuple(pipes),
     )
 
 
 @st.composite
 def shell_states(draw: st.DrawFn) -> object:
     dist = draw(coords(0, 1_000_000))
-    objects = draw(st.lists(st.tuples(coords(dist - 600, dist + 1_500), coords(0, 2), coords(0, 3)), min_size=2, max_size=12))
+    objects = draw(
+        st.lists(st.tuples(coords(dist - 600, dist + 1_500), coords(0, 2), coords(0, 3)), min_size=2, max_size=12)
+    )
     return ENGINES["shellrunners"].state_type(
-        draw(coords(0, 18_000)), draw(coords(0, 5_000)), None, None, draw(coords(0, 2**64 - 1)),
-        draw(coords(0, 2)), draw(coords(0, 16)), draw(coords(0, 16)), dist, draw(coords(0, 100)),
-        draw(coords(dist - 1_000, dist + 60_000)), tuple(objects),
+        draw(coords(0, 18_000)),
+        draw(coords(0, 5_000)),
+        None,
+        None,
+        draw(coords(0, 2**64 - 1)),
+        draw(coords(0, 2)),
+        draw(coords(0, 16)),
+        draw(coords(0, 16)),
+        dist,
+        draw(coords(0, 100)),
+        draw(coords(dist - 1_000, dist + 60_000)),
+        tuple(objects),
     )
 
 
@@ -85,10 +108,12 @@ any_actions = {slug: st.lists(st.sampled_from(sorted(ENGINES[slug].actions)), ma
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.one_of(
-    st.tuples(st.just("flappy-bots"), flappy_states(), any_actions["flappy-bots"]),
-    st.tuples(st.just("shellrunners"), shell_states(), any_actions["shellrunners"]),
-))
+@given(
+    st.one_of(
+        st.tuples(st.just("flappy-bots"), flappy_states(), any_actions["flappy-bots"]),
+        st.tuples(st.just("shellrunners"), shell_states(), any_actions["shellrunners"]),
+    )
+)
 def test_the_stepper_matches_the_reference_from_any_state(case: tuple[str, object, tuple[str, ...]]) -> None:
     slug, state, actions = case
     engine = ENGINES[slug]
@@ -106,7 +131,10 @@ def test_the_stepper_matches_the_reference_over_a_long_played_run(slug: str) -> 
 @pytest.mark.parametrize(
     ("slug", "overrides"),
     [
-        ("flappy-bots", {"width": 400_000, "pipe_width": 60_000, "gravity": 1_100, "speed_max": 9_000, "gap_shrink": 4_000}),
+        (
+            "flappy-bots",
+            {"width": 400_000, "pipe_width": 60_000, "gravity": 1_100, "speed_max": 9_000, "gap_shrink": 4_000},
+        ),
         ("shellrunners", {"view_distance": 60_000, "crab_length": 500, "jump_ticks": 20, "speed_ramp_ticks": 30}),
     ],
 )

@@ -123,7 +123,7 @@ async def live_bot(
             await cancel_and_wait(task)
 
 
-def card(page: Page, session_id: str):  # noqa: ANN201 - a Playwright Locator
+def card(page: Page, session_id: str):
     return page.locator(f'li.card[data-session-id="{session_id}"]')
 
 
@@ -134,9 +134,7 @@ async def canvas_tick(page: Page) -> int:
 
 async def wait_tick_above(page: Page, tick: int) -> int:
     """Wait until the stage shows a frame after ``tick``; returns the tick shown."""
-    await page.wait_for_function(
-        "tick => Number(document.querySelector('#scene').dataset.tick || -1) > tick", arg=tick
-    )
+    await page.wait_for_function("tick => Number(document.querySelector('#scene').dataset.tick || -1) > tick", arg=tick)
     return await canvas_tick(page)
 
 

@@ -19,7 +19,7 @@ SECOND_SEEDS = {"flappy-bots": 37, "shellrunners": 55}
 
 
 @pytest.mark.parametrize("game", ["flappy-bots", "shellrunners"])
-async def test_the_page_lists_live_bot_runs_and_never_a_practice_run(edge, tab: Tab, game: str) -> None:  # noqa: ANN001
+async def test_the_page_lists_live_bot_runs_and_never_a_practice_run(edge, tab: Tab, game: str) -> None:
     page = tab.page
     await page.goto(f"{edge.url}/games/{game}")  # first: the bots' runs need to last only from here
     async with contextlib.AsyncExitStack() as running, await MoltClient.register(edge.url, "practiser") as practiser:

@@ -17,7 +17,7 @@ def sent_inputs(page: Page) -> list[dict]:
     """Every input message the page sends on its sockets."""
     inputs: list[dict] = []
 
-    def on_socket(ws) -> None:  # noqa: ANN001
+    def on_socket(ws) -> None:
         def on_sent(payload: str | bytes) -> None:
             message = json.loads(payload)
             if message["t"] == "input":
@@ -46,7 +46,7 @@ async def assert_never_listed(page: Page, edge_url: str, game: str, session_id: 
     assert await card(page, session_id).count() == 0
 
 
-async def test_a_flappy_practice_run_played_with_the_keyboard_reaches_a_result(edge, tab: Tab) -> None:  # noqa: ANN001
+async def test_a_flappy_practice_run_played_with_the_keyboard_reaches_a_result(edge, tab: Tab) -> None:
     page = tab.page
     inputs = sent_inputs(page)
     session = await start_practice(page, edge.url, "flappy-bots")
@@ -64,7 +64,7 @@ async def test_a_flappy_practice_run_played_with_the_keyboard_reaches_a_result(e
     await expect(overlay.get_by_role("button", name="Play again")).to_be_visible()
 
 
-async def test_a_shellrunners_practice_run_played_by_touch_on_a_phone_reaches_a_result(edge, browser: Browser) -> None:  # noqa: ANN001
+async def test_a_shellrunners_practice_run_played_by_touch_on_a_phone_reaches_a_result(edge, browser: Browser) -> None:
     context, tab = await open_tab(browser, viewport=PHONE, has_touch=True, is_mobile=True)
     try:
         page = tab.page
@@ -91,7 +91,7 @@ async def fits(page: Page) -> None:
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
 
 
-async def test_both_game_pages_fit_a_phone_screen(edge, browser: Browser) -> None:  # noqa: ANN001
+async def test_both_game_pages_fit_a_phone_screen(edge, browser: Browser) -> None:
     context, tab = await open_tab(browser, viewport=PHONE)
     try:
         page = tab.page

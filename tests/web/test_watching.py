@@ -42,7 +42,7 @@ async def watch(tab: Tab, session_id: str) -> None:
     await card(tab.page, session_id).locator("button.watch").click()
 
 
-async def test_watching_renders_moving_frames_and_the_count_follows(edge, tab: Tab) -> None:  # noqa: ANN001
+async def test_watching_renders_moving_frames_and_the_count_follows(edge, tab: Tab) -> None:
     page = tab.page
     await open_game(tab, edge.url)
     async with live_bot(edge.url, GAME, "watched-bot") as bot:
@@ -67,13 +67,15 @@ async def test_watching_renders_moving_frames_and_the_count_follows(edge, tab: T
         await expect(spectators).to_have_text("Spectators 1/50")
 
 
-async def test_with_a_wallet_the_page_uses_the_authenticated_flow(edge, browser: Browser) -> None:  # noqa: ANN001
+async def test_with_a_wallet_the_page_uses_the_authenticated_flow(edge, browser: Browser) -> None:
     context, tab = await open_tab(browser)
     try:
         page = tab.page
         address = Account.from_key(WALLET_KEY).address
         await context.expose_function("testWalletAddress", lambda: address)
-        await context.expose_function("testWalletSign", lambda hex_text: sign(bytes.fromhex(hex_text[2:]).decode(), WALLET_KEY))
+        await context.expose_function(
+            "testWalletSign", lambda hex_text: sign(bytes.fromhex(hex_text[2:]).decode(), WALLET_KEY)
+        )
         await context.add_init_script(FAKE_PROVIDER)
         await open_game(tab, edge.url)
         await page.get_by_role("button", name="Connect wallet").click()
@@ -94,7 +96,7 @@ async def test_with_a_wallet_the_page_uses_the_authenticated_flow(edge, browser:
         await context.close()
 
 
-async def test_a_full_session_shows_the_exact_warning_and_the_card_shows_full(edge, tab: Tab) -> None:  # noqa: ANN001
+async def test_a_full_session_shows_the_exact_warning_and_the_card_shows_full(edge, tab: Tab) -> None:
     page = tab.page
     await open_game(tab, edge.url)
     async with live_bot(edge.url, GAME, "popular-bot", spectators_max=2) as bot:
@@ -114,7 +116,7 @@ async def test_a_full_session_shows_the_exact_warning_and_the_card_shows_full(ed
         assert await canvas_tick(page) == -1, "nothing is shown of a run the page could not join"
 
 
-async def watch_to_the_end(tab: Tab, bot) -> dict:  # noqa: ANN001
+async def watch_to_the_end(tab: Tab, bot) -> dict:
     """Watch the bot's run, make the bot stop playing, wait for the end overlay; the result."""
     page = tab.page
     await watch(tab, bot.session_id)
@@ -124,7 +126,7 @@ async def watch_to_the_end(tab: Tab, bot) -> dict:  # noqa: ANN001
     return (await bot.client.session(GAME, bot.session_id))["result"]
 
 
-async def test_a_watched_run_ends_with_the_result_overlay(edge, tab: Tab) -> None:  # noqa: ANN001
+async def test_a_watched_run_ends_with_the_result_overlay(edge, tab: Tab) -> None:
     await open_game(tab, edge.url)
     async with live_bot(edge.url, GAME, "doomed-bot") as bot:
         result = await watch_to_the_end(tab, bot)
@@ -134,7 +136,7 @@ async def test_a_watched_run_ends_with_the_result_overlay(edge, tab: Tab) -> Non
         await expect(overlay.get_by_role("button", name="Watch again")).to_be_visible()
 
 
-async def test_an_ended_run_can_be_watched_again_from_its_log(edge, tab: Tab) -> None:  # noqa: ANN001
+async def test_an_ended_run_can_be_watched_again_from_its_log(edge, tab: Tab) -> None:
     """Needs GET .../sessions/{id}/replay, built on another branch (a 404 until merged)."""
     page = tab.page
     await open_game(tab, edge.url)
@@ -149,7 +151,9 @@ async def test_an_ended_run_can_be_watched_again_from_its_log(edge, tab: Tab) ->
     assert frames[-1]["tick"] == result["ticks"]
     # The run plays again from its start, forward, to the same end.
     await expect(overlay).to_be_hidden()
-    await page.wait_for_function("() => { const t = Number(document.querySelector('#scene').dataset.tick); return t >= 0 && t < 45; }")
+    await page.wait_for_function(
+        "() => { const t = Number(document.querySelector('#scene').dataset.tick); return t >= 0 && t < 45; }"
+    )
     await wait_tick_above(page, 60)
     await expect(overlay).to_be_visible(timeout=60_000)
     assert await canvas_tick(page) == result["ticks"]
