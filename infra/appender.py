@@ -6,11 +6,10 @@ producer (a retry; ``streams.sessions.fold.accept``). So the numbers must reach 
 log in the order they were given. Numbering first and then awaiting the producer's
 ``send`` does not ensure that: when a partition's batch is full, ``send`` waits for
 it to drain, and a command numbered later can take the fresh batch first; its
-predecessors are then dropped as retries. Under 16 concurrent spectate-token requests
-that lost a seat request now and then (the edge answered 503 after 30 s). Here a
-session's commands are numbered and appended in turn, under a lock of the session's
-own (other sessions do not wait on it); only the append is awaited under it, never
-Kafka's acknowledgement.
+predecessors are then dropped as retries (under concurrent spectate-token requests, a
+seat request lost). Here a session's commands are numbered and appended in turn, under
+a lock of the session's own (other sessions do not wait on it); only the append is
+awaited under it, never Kafka's acknowledgement.
 """
 
 from __future__ import annotations

@@ -2,9 +2,8 @@
 
 A worker or an edge holds a few hundred thousand objects that live as long as the
 process (modules, classes, Faust's and FastAPI's machinery). CPython's full (oldest
-generation) collection walks all of them: measured in a worker with 500 live sessions,
-passes of 45–88 ms, fifteen in half a minute, several back to back, each holding the
-interpreter lock, which stalls the worker's loop and every frame behind it.
+generation) collection walks all of them, often, each pass holding the interpreter
+lock long enough to stall the worker's loop and every frame behind it.
 
 ``settle`` is called once the process has started: it collects once, then freezes
 what is left (those objects are never scanned again, ``gc.freeze``), and makes the

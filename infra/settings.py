@@ -93,7 +93,7 @@ class EdgeSettings(BaseSettings):
     # How long a write waits for the worker's view to show it before answering 503.
     view_wait_s: float = Field(default=10.0, gt=0)
     # How long a spectate-token request waits for the owner's seat decision before 503.
-    # A storm of 1,000 requests on one 2-core box took 11.7 s end to end, so 30 s.
+    # Long enough for a storm of a thousand requests on a small machine to be decided.
     seat_wait_s: float = Field(default=30.0, gt=0)
 
     # "development" allows the built-in token secret; anything else requires a real one.

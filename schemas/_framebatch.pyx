@@ -2,12 +2,12 @@
 """FrameBatch values written and read in C (see schemas/framebatch.py, which uses them).
 
 The worker writes every live session's frame into one FrameBatch per partition tick,
-and every edge and bot reads every frame: 30,000 a second each at a thousand sessions.
-The Python writer cost 1.5–3 µs a frame, about a tenth of the worker's event loop, and
-the codec's fastavro reader 3–5 µs. ``encode`` writes the same bytes as both the Python
-writer and the codec (tests hold the three byte for byte): one pass over the frames
-reads and sizes them, one writes them. ``decode`` reads what the codec reads, for
-values under the current schema's header; any other goes to the codec.
+and every edge and bot reads every frame: 30,000 a second each at a thousand sessions,
+where the Python writer and the codec's fastavro reader took a large share of each
+process's event loop. ``encode`` writes the same bytes as both the Python writer and
+the codec (tests hold the three byte for byte): one pass over the frames reads and
+sizes them, one writes them. ``decode`` reads what the codec reads, for values under
+the current schema's header; any other goes to the codec.
 
 Avro binary as there: ``int`` and ``long`` are zigzag varints, a string is its UTF-8
 length then the bytes, the frames one block closed by a zero count. A str's UTF-8 is

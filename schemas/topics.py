@@ -25,12 +25,11 @@ ONE_DAY = {"retention.ms": str(24 * 3600 * 1000)}
 
 SESSION_COMMANDS = TopicSpec("session.commands", "SessionCommand", KEEP_FOREVER)
 SESSION_FRAMES = TopicSpec("session.frames", "FrameBatch", ONE_DAY)
-# Frames are most of what the worker writes, and session.frames keeps a day of them:
-# about 1.3 TB uncompressed at a thousand sessions. Snappy shrinks a FrameBatch 6.1
-# times; through the real producer it cost 0.1-0.3 µs a frame more, and readers spend
-# about 0.5 µs a frame less. zstd (12.5 times) costs the producer 0.8-1.2 µs a frame
-# more; aiokafka's lz4 is level 9, 11 µs a frame. See the README. Producers of frames
-# set it (aiokafka's ``compression_type``); readers need nothing, aiokafka decompresses.
+# Frames are most of what the worker writes, and session.frames keeps a day of them.
+# Snappy shrinks a FrameBatch several times for little of the producer's CPU (readers
+# even spend less); zstd shrinks more but costs the producer several times as much, and
+# aiokafka's lz4 (level 9) more still. Producers of frames set it (aiokafka's
+# ``compression_type``); readers need nothing, aiokafka decompresses.
 FRAMES_COMPRESSION = "snappy"
 SESSION_RESULTS = TopicSpec("session.results", "RunResult", KEEP_FOREVER)
 SEAT_REPLIES = TopicSpec("session.seat-replies", "SeatDecision", ONE_DAY)

@@ -13,10 +13,10 @@ worker. A session whose frame shows its run over is released and added to ``over
 a frame with a state hash can be the last (the final frame always carries one), so a
 frame the bot waits through is not even parsed.
 
-Nor is a frame the policy is sure to answer None (``streams.sim.bots.reference_quiet``):
+Nor is a frame the policy is sure to answer None (``molt.bench.quiet.reference_quiet``):
 after a frame that called for no input, the bot sleeps through as many as the policy's
 quiet bound names, reading only those with a state hash. It sends exactly the inputs it
-would have sent reading every frame (``tests/sim/test_bots.py`` plays both), and reads
+would have sent reading every frame (``tests/molt/test_quiet.py`` plays both), and reads
 about one frame in ten. The bots share the machine with the worker they load: parsing
 every frame's JSON and asking the policy was half of their CPU.
 
@@ -35,13 +35,14 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
 from infra.aio import cancel_and_wait
+from molt.bench.quiet import Quiet, reference_quiet
 from molt.bench.writer import CommandWriter
 from molt.sdk import InputGate
 from schemas.codec import Codec
 from schemas.framebatch import decode_batch
 from schemas.records import InputReceived
 from schemas.topics import SESSION_FRAMES
-from streams.sim.bots import Policy, Quiet, reference_policy, reference_quiet
+from streams.sim.bots import Policy, reference_policy
 
 # Ticks after a frame's tick that the bots expect their inputs to apply (see
 # ``streams.sim.bots``): one, so an input a tick late does not end the run.

@@ -30,7 +30,8 @@ from schemas.topics import (
 )
 from streams.sessions.clock import ClockProcess, ClockSettings
 from streams.sessions.direct import DirectTopic
-from streams.sessions.runtime import RuntimeTables, RuntimeTopics, SessionRuntime
+from streams.sessions.runtime import SessionRuntime
+from streams.sessions.wiring import RuntimeTables, RuntimeTopics
 from streams.sim.registry import ENGINES
 
 

@@ -1,15 +1,13 @@
 """The tick clock in a process of its own, started and fed by the worker.
 
 Why a process: on a busy machine a thread that sleeps until its tick is due wakes
-late. Measured side by side on the 2-core benchmark box while 500 sessions ran, three
-bare 30 Hz sleeper processes woke late by, p99 (max): 37.2 ms (76.7) at the default
-priority, 27.3 ms (76.4) at nice -10, 0.06 ms (2.7) under SCHED_FIFO. A thread of the
-worker cannot be helped that way: each tick needs the interpreter lock, which the
-worker's main thread may be holding while the OS has it descheduled. So the worker
-starts this process, which runs the ``Ticker`` (its own loop and producer) under
-SCHED_FIFO when the OS allows it (root or CAP_SYS_NICE), else at nice -10, else at the
-worker's priority, with a warning. It sleeps between ticks and works about a
-millisecond per tick, so a real-time priority costs the other processes nothing.
+late, and only a real-time priority keeps it on time. A thread of the worker cannot be
+helped that way: each tick needs the interpreter lock, which the worker's main thread
+may be holding while the OS has it descheduled. So the worker starts this process,
+which runs the ``Ticker`` (its own loop and producer) under SCHED_FIFO when the OS
+allows it (root or CAP_SYS_NICE), else at nice -10, else at the worker's priority,
+with a warning. It sleeps between ticks and works briefly on each, so a real-time
+priority costs the other processes nothing.
 
 The worker tells it what to tick over a pipe: the recovered partitions, and whether a
 rebalance is under way (no ticks then). When the worker dies, even by SIGKILL, its end

@@ -1,11 +1,10 @@
 """One consumer reading session.commands for every partition a worker has recovered.
 
-The worker used to read each owned partition with a consumer of its own. Every
-consumer sends its own fetch request each time its partition gets a record, and the
-clock appends every partition's tick at the same instant: 8 partitions meant about 8
-fetch requests and responses per tick where one would carry them all. With 100 live
-sessions, sending requests and handling fetch responses took over a third of the
-worker's CPU, most of it in socket writes (py-spy).
+One consumer, not one per partition: every consumer sends its own fetch request each
+time its partition gets a record, and the clock appends every partition's tick at the
+same instant, so a consumer per partition sends a fetch request and handles a response
+per partition and tick where one would carry them all, and those dominate the
+worker's CPU.
 
 Positions are the runtime's, not the consumer's: ``assign`` takes each partition's next
 offset to fold, and every change of the assignment seeks every partition to it (a

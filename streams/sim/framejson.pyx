@@ -2,9 +2,9 @@
 """Frame JSON written in C: the worker's hottest step after the rules themselves.
 
 A thousand live sessions need 30,000 frames a second. Building each frame as nested
-dicts and handing them to orjson cost 6 µs (Flappy Bots) to 11 µs (ShellRunners) per
-frame, about a fifth of the worker's event loop. These writers produce the same text
-straight from the engine's state tuple into a buffer on the stack.
+dicts and handing them to orjson took a large share of the worker's event loop. These
+writers produce the same text straight from the engine's state tuple into a buffer on
+the stack.
 
 The engines' ``frame`` (dicts) stays the reference: ``EngineBase.frame_json`` uses a
 writer from here when the install compiled this module, and a test holds the two byte

@@ -23,8 +23,10 @@ from schemas.records import (
     encode_command,
 )
 from streams.sessions.agents import install
+from streams.sessions.ownership import Owned
 from streams.sessions.partition import PartitionFold
-from streams.sessions.runtime import Outbox, Owned, SessionRuntime
+from streams.sessions.publishing import Outbox
+from streams.sessions.runtime import SessionRuntime
 from tests.sessions.helpers import Log
 
 
