@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from app.web.pages import GAMES
+from molt.bench import quiet
 from molt.commands.bench_sim import TARGETS
 from streams.rewards.rules import RULES
 from streams.sim import bots
@@ -67,7 +68,7 @@ def _static(name: str) -> str:
 # Private registries are read on purpose: they are what a new game must be added to.
 REGISTRIES: dict[str, Callable[[], set[str]]] = {
     "reference policies (streams/sim/bots.py _POLICIES)": lambda: set(bots._POLICIES),
-    "quiet bounds of the policies (streams/sim/bots.py _QUIETS)": lambda: set(bots._QUIETS),
+    "quiet bounds of the policies (molt/bench/quiet.py _QUIETS)": lambda: set(quiet._QUIETS),
     "golden replay files (tests/golden/*.json)": lambda: {path.stem for path in GOLDEN_DIR.glob("*.json")},
     "reward rules (streams/rewards/rules.py RULES)": lambda: set(RULES),
     "game pages (app/web/pages.py GAMES)": lambda: set(GAMES),
