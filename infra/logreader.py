@@ -10,7 +10,7 @@ edge) decodes a bounded amount between two awaits.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
@@ -51,7 +51,7 @@ class LogReader:
         found = (await self._consumer.offsets_for_times({tp: max(0, timestamp_ms)}))[tp]
         return found.offset if found is not None else await self.end_offset(topic, partition)
 
-    async def chunks(self, topic: str, partition: int, first: int, stop: int) -> AsyncIterator[list[ConsumerRecord]]:
+    async def chunks(self, topic: str, partition: int, first: int, stop: int) -> AsyncGenerator[list[ConsumerRecord]]:
         """The records with ``first <= offset < stop`` in offset order, a chunk at a time.
 
         ``stop`` is clamped to the partition's end; records before the log start

@@ -84,6 +84,7 @@ class RunLog:
     async def results(self, session_id: str | None = None) -> dict[str, list[Logged]]:
         """Published RunResults by sessionId, in log order: every run's, or one session's."""
         topic = self.topics.results
+        partitions: Sequence[int]
         if session_id is None:
             partitions, key = range(self.partitions), None
         else:

@@ -82,6 +82,7 @@ class MoltClient:
     def __init__(self, base_url: str, api_key: str | None = None, *, timeout_s: float = 30.0) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
+        self.agent_id: str | None = None  # known when the client registered the agent
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._http = httpx.AsyncClient(base_url=self.base_url, headers=headers, timeout=timeout_s)
 
@@ -117,7 +118,10 @@ class MoltClient:
         return await _checked(await self._http.get(f"/api/games/{game}/sessions/{session_id}"))
 
     async def live_sessions(self, game: str) -> list[dict[str, Any]]:
-        return (await _checked(await self._http.get(f"/api/games/{game}/sessions/live")))["sessions"]
+        sessions: list[dict[str, Any]] = (await _checked(await self._http.get(f"/api/games/{game}/sessions/live")))[
+            "sessions"
+        ]
+        return sessions
 
     async def play_token(self, game: str, session_id: str) -> dict[str, Any]:
         return await _checked(await self._http.post(f"/api/games/{game}/sessions/{session_id}/play-token"))
@@ -128,7 +132,9 @@ class MoltClient:
     def play(self, game: str, session_id: str) -> PlaySocket:
         return PlaySocket(self, game, session_id)
 
-    async def play_with(self, game: str, session_id: str, policy: Callable[[dict], str | None]) -> dict[str, Any]:
+    async def play_with(
+        self, game: str, session_id: str, policy: Callable[[dict[str, Any]], str | None]
+    ) -> dict[str, Any]:
         """Play a whole run with ``policy`` (frame state -> action or None); returns the result.
 
         The policy is asked only when the last input sent has taken effect (see
@@ -232,12 +238,13 @@ class PlaySocket:
 def _message(data: bytes) -> dict[str, Any]:
     # Parsed from the raw bytes: orjson reads UTF-8 itself, several times faster than
     # decoding to str and ``json.loads`` (a bot parses every frame of its run).
-    return orjson.loads(data)
+    message: dict[str, Any] = orjson.loads(data)
+    return message
 
 
 async def _checked(response: httpx.Response) -> dict[str, Any]:
     try:
-        body = response.json()
+        body: dict[str, Any] = response.json()
     except ValueError:
         body = {"code": "BAD_RESPONSE", "message": response.text[:200]}
     if response.status_code >= 400:

@@ -18,10 +18,11 @@ import io
 import json
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import fastavro
 from fastavro.schema import fingerprint, load_schema, parse_schema, to_parsing_canonical_form
+from fastavro.types import Schema
 
 NAMESPACE = "games.moltstation.live"
 SCHEMA_DIR = Path(__file__).resolve().parent / "avro"
@@ -61,7 +62,14 @@ def fullname(name: str) -> str:
 
 def load_topic_schema(name: str, schema_dir: Path = SCHEMA_DIR) -> dict[str, Any]:
     """The parsed schema of a named type, with every type it references resolved."""
-    return load_schema(schema_dir / f"{fullname(name)}.avsc")
+    return record_schema(load_schema(str(schema_dir / f"{fullname(name)}.avsc")))
+
+
+def record_schema(schema: Schema) -> dict[str, Any]:
+    """A parsed schema that must be a record's (every topic value is one)."""
+    if not isinstance(schema, dict):
+        raise TypeError(f"expected a record schema, got {type(schema).__name__}")
+    return schema
 
 
 def schema_fingerprint(parsed: dict[str, Any]) -> bytes:
@@ -94,7 +102,7 @@ class Codec:
         writers = {}
         for path in sorted(self._history_dir.glob("*.json")):
             name = path.name.split(".", 1)[0]
-            parsed = parse_schema(json.loads(path.read_text()))
+            parsed = record_schema(parse_schema(json.loads(path.read_text())))
             writers[MARKER + schema_fingerprint(parsed)] = (name, parsed)
         return writers
 
@@ -138,7 +146,7 @@ class Codec:
             raise SchemaMismatch(f"expected {name}, the bytes hold {writer}")
         reader = self._schemas[name]
         try:
-            return fastavro.schemaless_reader(
+            datum = fastavro.schemaless_reader(
                 io.BytesIO(data[HEADER_LEN:]),
                 reader if old_schema is None else old_schema,
                 None if old_schema is None else reader,
@@ -147,3 +155,4 @@ class Codec:
             )
         except (EOFError, ValueError, TypeError, IndexError) as exc:
             raise CodecError(f"cannot decode {name}: {exc}") from exc
+        return cast(dict[str, Any], datum)  # a record schema reads a dict

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import avro.schema
 from avro.compatibility import ReaderWriterCompatibilityChecker, SchemaCompatibilityType
 from fastavro.schema import parse_schema
 
-from schemas.codec import HISTORY_DIR, SCHEMA_DIR, TOPIC_SCHEMAS, fullname, schema_fingerprint
+from schemas.codec import HISTORY_DIR, SCHEMA_DIR, TOPIC_SCHEMAS, fullname, record_schema, schema_fingerprint
 
 PRIMITIVES = {"null", "boolean", "int", "long", "float", "double", "bytes", "string"}
 
@@ -45,7 +46,7 @@ def _inline(node: object, schema_dir: Path, defined: set[str]) -> object:
     return node
 
 
-def expanded_json(schema_dir: Path, name: str) -> dict:
+def expanded_json(schema_dir: Path, name: str) -> dict[str, Any]:
     """The topic schema ``name`` as one self-contained document."""
     return _inline(fullname(name), schema_dir, set())  # type: ignore[return-value]
 
@@ -54,8 +55,8 @@ def expanded(schema_dir: Path, name: str) -> avro.schema.Schema:
     return avro.schema.parse(json.dumps(expanded_json(schema_dir, name)))
 
 
-def history_path(history_dir: Path, name: str, document: dict) -> Path:
-    header = schema_fingerprint(parse_schema(document))
+def history_path(history_dir: Path, name: str, document: dict[str, Any]) -> Path:
+    header = schema_fingerprint(record_schema(parse_schema(document)))
     return history_dir / f"{name}.{header.hex()}.json"
 
 

@@ -21,7 +21,7 @@ from schemas.codec import Codec, CodecError
 try:  # the same writer, and a reader, compiled when the project is installed (see _framebatch.pyx)
     from schemas import _framebatch as compiled
 except ImportError:  # a source tree without the build: the writer below, the codec's reader
-    compiled = None
+    compiled = None  # type: ignore[assignment]
 
 # Varints of every value a frame's counters and lengths usually take, made once.
 _TABLE_SIZE = 1 << 14

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, get_args
 
 from schemas.codec import NAMESPACE, Codec
 
@@ -109,10 +109,7 @@ CommandBody = (
     | SessionAbandoned
 )
 
-BODY_TYPES: dict[str, type] = {
-    f"{NAMESPACE}.{cls.__name__}": cls
-    for cls in CommandBody.__args__  # type: ignore[attr-defined]
-}
+BODY_TYPES: dict[str, type] = {f"{NAMESPACE}.{cls.__name__}": cls for cls in get_args(CommandBody)}
 # Per body type: its Avro record name and field names. Bodies hold only scalars, so a
 # flat read of the fields is their datum (``dataclasses.asdict`` copies recursively and
 # was half the cost of encoding an input).
@@ -133,7 +130,7 @@ class SessionCommand:
     body: CommandBody
 
 
-def command_to_datum(command: SessionCommand) -> dict:
+def command_to_datum(command: SessionCommand) -> dict[str, Any]:
     body = command.body
     return {
         "sessionId": command.sessionId,
@@ -145,12 +142,12 @@ def command_to_datum(command: SessionCommand) -> dict:
     }
 
 
-def _body_datum(body: CommandBody) -> tuple[str, dict]:
+def _body_datum(body: CommandBody) -> tuple[str, dict[str, Any]]:
     name, fields = _BODY_SHAPES[type(body)]
     return name, {field: getattr(body, field) for field in fields}
 
 
-def command_from_datum(datum: dict) -> SessionCommand:
+def command_from_datum(datum: dict[str, Any]) -> SessionCommand:
     name, fields = datum["body"]
     return SessionCommand(
         sessionId=datum["sessionId"],

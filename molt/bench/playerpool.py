@@ -130,5 +130,6 @@ class _Child:
 
     def raise_failure(self) -> None:
         for task in self.tasks:
-            if task.done() and not task.cancelled() and task.exception() is not None:
-                raise task.exception()
+            failure = task.exception() if task.done() and not task.cancelled() else None
+            if failure is not None:
+                raise failure

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import Protocol
 
 from streams.sim.bots import (
     REACT_TICKS,
@@ -27,6 +28,13 @@ from streams.sim.shellrunners import ShellConfig
 
 # How many of the frames after this one a policy is sure to answer None.
 Quiet = Callable[[Frame], int]
+
+
+class PlanningQuiet(Protocol):
+    """A game's quiet bound, for a bot planning inputs ``lead_ticks`` later."""
+
+    def __call__(self, frame: Frame, lead_ticks: int = 0) -> int: ...
+
 
 _FLAPPY = FlappyConfig()
 _SHELL = ShellConfig()
@@ -88,11 +96,12 @@ def shellrunners_quiet(frame: Frame, lead_ticks: int = 0) -> int:
     return max(0, quiet)
 
 
-_QUIETS: dict[str, Quiet] = {"flappy-bots": flappy_quiet, "shellrunners": shellrunners_quiet}
+_QUIETS: dict[str, PlanningQuiet] = {"flappy-bots": flappy_quiet, "shellrunners": shellrunners_quiet}
 
 
 def reference_quiet(slug: str, lead_ticks: int = 0) -> Quiet:
     """For ``reference_policy(slug, lead_ticks)``: how many frames after a frame it answered
     None it is sure to answer None again, provided no input of the bot's lands meanwhile."""
     check_lead(lead_ticks)
-    return partial(_QUIETS[slug], lead_ticks=lead_ticks)
+    quiet: Quiet = partial(_QUIETS[slug], lead_ticks=lead_ticks)
+    return quiet

@@ -45,8 +45,10 @@ import asyncio
 import math
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from app.fanout import FRAME_TEMPLATE
 from infra.settings import EdgeSettings, WorkerSettings
@@ -68,7 +70,7 @@ from streams.sim.registry import ENGINES
 WORKER = "bench-worker"
 EDGE = "bench-edge"
 # Sizes: (default, --quick).
-SIZES = {
+SIZES: dict[str, tuple[Any, Any]] = {
     "sessions": (100, 6),
     "spectators": ("250,500,1000,2000", "4,8"),
     "watched": (4, 2),
@@ -98,7 +100,7 @@ EDGE_ENV = {
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    def size(name: str, kind: type, help_text: str) -> None:
+    def size(name: str, kind: Callable[[str], object], help_text: str) -> None:
         default, quick = SIZES[name]
         parser.add_argument(
             "--" + name.replace("_", "-"), type=kind, default=None,

@@ -75,7 +75,7 @@ async def _measure(args: argparse.Namespace, bootstrap: str) -> dict:
             began = time.perf_counter()
             checks = [check async for check in check_runs(log, runs, pool)]
             replay_s = time.perf_counter() - began
-    ticks = Counter()
+    ticks: Counter[str] = Counter()
     for check in checks:
         ticks[check.result["game"]] += check.ticks_replayed
     total = sum(ticks.values())

@@ -66,7 +66,7 @@ class ClockProcess:
         loop = asyncio.get_running_loop()
         ended = loop.create_future()
         # The sentinel is a descriptor that becomes readable when the process ends.
-        loop.add_reader(self._process.sentinel, lambda: ended.done() or ended.set_result(None))
+        loop.add_reader(self._process.sentinel, lambda: None if ended.done() else ended.set_result(None))
         try:
             await ended
         finally:

@@ -59,9 +59,9 @@ class RecordFolder:
             self.turns.queue_state(queue, state)
         outbox.decisions.extend(effects.decisions)
         for session_id in effects.changed:
-            state = fold.sessions.get(session_id) or next((s for s in ended if s.session_id == session_id), None)
-            if state is not None:
-                self.turns.queue_views(queue, state)
+            changed = fold.sessions.get(session_id) or next((s for s in ended if s.session_id == session_id), None)
+            if changed is not None:
+                self.turns.queue_views(queue, changed)
 
     def _decode(self, value: bytes, partition: int, offset: int) -> SessionCommand | None:
         try:

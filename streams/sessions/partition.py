@@ -57,11 +57,11 @@ class PartitionFold:
             for state in self.sessions.values():
                 tick(state, command, body, offset, effects)
         else:
-            state = self.sessions.get(command.sessionId)
-            if state is None:
+            session = self.sessions.get(command.sessionId)
+            if session is None:
                 self._unknown_session(command, offset, effects)
                 return []
-            apply(state, command, offset, effects)
+            apply(session, command, offset, effects)
         # Every run that ends publishes exactly one result: those name the ended sessions.
         return [self._remove(result["sessionId"]) for result in effects.results[results_before:]]
 

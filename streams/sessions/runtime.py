@@ -65,7 +65,8 @@ class SessionRuntime:
         self._reader = reader.CommandReader(bootstrap, commands)
         self._reading: asyncio.Task | None = None
         if not self.publisher.frame_batches.compiled or any(
-            engine.frame_writer is None or engine.stepper is None for engine in ENGINES.values()
+            getattr(engine, "frame_writer", None) is None or getattr(engine, "stepper", None) is None
+            for engine in ENGINES.values()
         ):
             log.warning("steps and frames run on the Python references: reinstall the project to compile their twins")
 

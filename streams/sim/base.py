@@ -19,20 +19,46 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import orjson
 
-from streams.sim.engine import UNKNOWN_ACTION, Rejection, Step
+from streams.sim.engine import UNKNOWN_ACTION, Rejection, RunState, Step
+
+__all__ = ["EngineBase", "check_positive", "compiled_frames", "compiled_steps"]
 
 try:  # the C frame writers, compiled when the project is installed (see framejson.pyx)
     from streams.sim import framejson as compiled_frames
 except ImportError:  # a source tree without the build: frames come from ``frame`` alone
-    compiled_frames = None
+    compiled_frames = None  # type: ignore[assignment]
 try:  # the C steppers, compiled alongside (see steps.pyx)
     from streams.sim import steps as compiled_steps
 except ImportError:  # without the build: every step is the Python reference
-    compiled_steps = None
+    compiled_steps = None  # type: ignore[assignment]
+
+
+class FrameWriter(Protocol):
+    def json(self, state: Any) -> str | None: ...
+
+
+class Stepper(Protocol):
+    def step(self, state: Any, actions: tuple[str, ...]) -> Step | None: ...
+
+
+class SpeedKnobs(Protocol):
+    """The config fields ``speed_at`` reads; every game's config has them."""
+
+    @property
+    def speed_start(self) -> int: ...
+
+    @property
+    def speed_step(self) -> int: ...
+
+    @property
+    def speed_ramp_ticks(self) -> int: ...
+
+    @property
+    def speed_max(self) -> int: ...
 
 
 def _tuplify(value: Any) -> Any:
@@ -52,15 +78,21 @@ class EngineBase:
     slug: ClassVar[str]
     engine_version: ClassVar[int]
     actions: ClassVar[frozenset[str]]
-    state_type: ClassVar[type]
+    state_type: ClassVar[Any]  # the game's NamedTuple class
     config: Any
     # A compiled writer of this game's frame JSON (framejson.pyx), when there is one.
-    frame_writer: Any = None
+    frame_writer: FrameWriter | None = None
     # A compiled twin of this game's ``step`` (steps.pyx), when there is one.
-    stepper: Any = None
+    stepper: Stepper | None = None
+
+    def step(self, state: Any, actions: tuple[str, ...]) -> Step:
+        raise NotImplementedError
+
+    def frame(self, state: Any) -> dict[str, Any]:
+        raise NotImplementedError
 
     def speed_at(self, tick: int) -> int:
-        c = self.config
+        c: SpeedKnobs = self.config
         return min(c.speed_max, c.speed_start + (tick // c.speed_ramp_ticks) * c.speed_step)
 
     def validate_action(self, action: str) -> Rejection | None:
@@ -103,16 +135,16 @@ class EngineBase:
     def state_hash(self, state: Any) -> str:
         return hashlib.blake2b(self.encode_state(state), digest_size=16).hexdigest()
 
-    def tick_of(self, state: Any) -> int:
+    def tick_of(self, state: RunState) -> int:
         return state.tick
 
-    def score_of(self, state: Any) -> int:
+    def score_of(self, state: RunState) -> int:
         return state.score
 
-    def is_ended(self, state: Any) -> bool:
+    def is_ended(self, state: RunState) -> bool:
         return state.end_reason is not None
 
-    def end_reason_of(self, state: Any) -> str | None:
+    def end_reason_of(self, state: RunState) -> str | None:
         return state.end_reason
 
     def _unchanged(self, state: Any) -> Step:

@@ -20,12 +20,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 from streams.sim.flappy import FlappyConfig
 
 Frame = dict[str, Any]
 Policy = Callable[[Frame], str | None]
+
+
+class PlanningPolicy(Protocol):
+    """A game's bot: the action for a frame, planned for inputs ``lead_ticks`` later."""
+
+    def __call__(self, frame: Frame, lead_ticks: int = 0) -> str | None: ...
+
 
 # Flappy: how far above the gap's lower edge the bird's underside should stay.
 _FLAP_CLEARANCE = 8_000
@@ -49,7 +56,7 @@ def pipe_ahead(frame: Frame, lead_ticks: int) -> dict[str, Any] | None:
 
 
 def pipe_floor(pipe: dict[str, Any], r: int) -> int:
-    return pipe["gap_bottom"] - r - _FLAP_CLEARANCE
+    return int(pipe["gap_bottom"]) - r - _FLAP_CLEARANCE
 
 
 def sinks_below(y: int, vy: int, floor: int) -> bool:
@@ -107,7 +114,7 @@ def shellrunners_policy(frame: Frame, lead_ticks: int = 0) -> str | None:
     return None
 
 
-_POLICIES: dict[str, Policy] = {"flappy-bots": flappy_policy, "shellrunners": shellrunners_policy}
+_POLICIES: dict[str, PlanningPolicy] = {"flappy-bots": flappy_policy, "shellrunners": shellrunners_policy}
 
 
 def reference_policy(slug: str, lead_ticks: int = 0) -> Policy:

@@ -37,6 +37,19 @@ class Step(NamedTuple):
     score: int
 
 
+class RunState(Protocol):
+    """The fields every game's state has (each game's state is a NamedTuple of its own)."""
+
+    @property
+    def tick(self) -> int: ...
+
+    @property
+    def score(self) -> int: ...
+
+    @property
+    def end_reason(self) -> str | None: ...
+
+
 class EngineConfig(Protocol):
     @property
     def tick_rate(self) -> int: ...
@@ -46,9 +59,14 @@ class EngineConfig(Protocol):
 
 
 class GameEngine(Protocol):
-    slug: str
-    engine_version: int
-    config: EngineConfig
+    @property
+    def slug(self) -> str: ...
+
+    @property
+    def engine_version(self) -> int: ...
+
+    @property
+    def config(self) -> EngineConfig: ...
 
     def initial_state(self, seed: int) -> Any: ...
 

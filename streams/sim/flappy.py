@@ -137,7 +137,9 @@ class FlappyBots(EngineBase):
         state = FlappyState(tick, score, reason, hit, rng, y, vy, dist, spawned, pipes)
         return Step(state, reason is not None, reason, score)
 
-    def _spawn(self, dist: int, spawned: int, pipes: tuple, rng: int) -> tuple[int, tuple, int]:
+    def _spawn(
+        self, dist: int, spawned: int, pipes: tuple[tuple[int, int, int], ...], rng: int
+    ) -> tuple[int, tuple[tuple[int, int, int], ...], int]:
         """Add the pipes that have scrolled into view, drawing their gaps from the PRNG."""
         c = self.config
         x = c.first_pipe_x + spawned * c.pipe_spacing

@@ -24,4 +24,5 @@ def engine_for(slug: str, **config_overrides: Any) -> GameEngine:
     if not config_overrides:
         return ENGINES[slug]
     engine_type = _ENGINE_TYPES[slug]
-    return engine_type(dataclasses.replace(ENGINES[slug].config, **config_overrides))
+    config: Any = ENGINES[slug].config  # the game's frozen dataclass
+    return engine_type(dataclasses.replace(config, **config_overrides))

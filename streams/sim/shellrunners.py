@@ -154,7 +154,8 @@ class ShellRunners(EngineBase):
         bottom = self._heights[jump_left]
         top = bottom + (c.duck_height if duck_left else c.crab_height)
         front = dist + c.crab_length
-        shells, hit, collected = state.shells, None, ()
+        shells, hit = state.shells, None
+        collected: tuple[tuple[int, int, int], ...] = ()
         for obj in objects:
             at, obj_lane, kind = obj
             if at >= front:
@@ -176,7 +177,9 @@ class ShellRunners(EngineBase):
         )
         return Step(state, reason is not None, reason, score)
 
-    def _spawn(self, dist: int, at: int, objects: tuple, rng: int) -> tuple[int, tuple, int]:
+    def _spawn(
+        self, dist: int, at: int, objects: tuple[tuple[int, int, int], ...], rng: int
+    ) -> tuple[int, tuple[tuple[int, int, int], ...], int]:
         """Add the rows that have come into view; returns (next row position, objects, rng)."""
         c = self.config
         while at < dist + c.view_distance:

@@ -1,0 +1,6 @@
+"""Types of the compiled FrameBatch writer and reader (_framebatch.pyx), for the type checker."""
+
+from typing import Any
+
+def encode(header: bytes, partition: int, tick_no: int, scheduled_us: int, frames: list[dict[str, Any]]) -> bytes: ...
+def decode(header: bytes, data: bytes) -> dict[str, Any] | None: ...
