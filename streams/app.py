@@ -11,10 +11,10 @@ import faust
 import faust.web
 
 from infra.settings import KafkaSettings, TopicSettings, WorkerSettings
+from streams.gaps.catchup import CatchUp
+from streams.gaps.rewind import agent_topics, rewind_uncommitted
 from streams.leaderboard import agents as leaderboard
 from streams.rewards import agents as rewards
-from streams.rewards.pipeline import RewardsPipeline
-from streams.rewind import agent_topics, rewind_uncommitted
 from streams.sessions.agents import install
 from streams.sessions.runtime import SessionRuntime
 
@@ -41,24 +41,26 @@ def create_app(worker: WorkerSettings, kafka: KafkaSettings, topics: TopicSettin
         broker_heartbeat_interval=worker.heartbeat_s,
     )
     runtime = install(app, worker, topics, kafka.bootstrap_servers)
-    pipeline = rewards.install(app, topics, kafka.bootstrap_servers)
-    leaderboard.install(app, topics)
+    catch_ups = [
+        rewards.install(app, topics, kafka.bootstrap_servers),
+        leaderboard.install(app, topics, kafka.bootstrap_servers),
+    ]
     rewind_uncommitted(app.consumer, agent_topics(app))
-    install_readiness(app, runtime, pipeline)
+    install_readiness(app, runtime, catch_ups)
     return app
 
 
-def install_readiness(app: faust.App, runtime: SessionRuntime, pipeline: RewardsPipeline) -> None:
+def install_readiness(app: faust.App, runtime: SessionRuntime, catch_ups: list[CatchUp]) -> None:
     """``GET /readyz`` on the worker: 200 once every partition it owns has recovered.
 
-    Recovered: the session runtime re-folded it, and the rewards pipeline has read
-    which of its runs were paid already.
+    Recovered: the session runtime re-folded it, and the agents that must not miss a
+    record (rewards, leaderboard) have read it since their committed offsets.
     """
 
     @app.page("/readyz/")
     async def readyz(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
         owned = sorted(runtime.owned)
-        recovered = sorted(set(runtime.ready_partitions()) & set(pipeline.ready_partitions()))
+        recovered = sorted(set(runtime.ready_partitions()).intersection(*(c.ready_partitions() for c in catch_ups)))
         # A worker may own no partition (more workers than partitions): still ready.
         ready = (
             runtime.assigned_once

@@ -9,17 +9,17 @@ a time; the pipeline (streams.rewards.pipeline) does the rest.
 
 from __future__ import annotations
 
-from typing import Any
-
 import faust
 
 from infra.settings import TopicSettings
 from schemas.topics import REWARDS_OUTCOMES, REWARDS_TABLE, SESSION_RESULTS, SNAPSHOT_TRIGGERS
-from streams.durable import DurableAcks
+from streams.gaps import agent
+from streams.gaps.catchup import CatchUp
 from streams.rewards.pipeline import RewardsPipeline
 
 
-def install(app: faust.App, topics: TopicSettings, bootstrap: str) -> RewardsPipeline:
+def install(app: faust.App, topics: TopicSettings, bootstrap: str) -> CatchUp:
+    """Returns the pipeline's catch-up: a partition is ready once it has caught up."""
     facts = app.topic(
         SESSION_RESULTS.name, SNAPSHOT_TRIGGERS.name, key_type=bytes, value_type=bytes, partitions=topics.partitions
     )
@@ -28,19 +28,5 @@ def install(app: faust.App, topics: TopicSettings, bootstrap: str) -> RewardsPip
     pipeline = RewardsPipeline(
         app, table, outcomes, results=SESSION_RESULTS.name, triggers=SNAPSHOT_TRIGGERS.name, bootstrap=bootstrap
     )
-
-    acks = DurableAcks(app, "reward_runs")
-
-    @app.agent(facts, name="reward_runs")
-    async def reward_runs(stream: faust.StreamT) -> None:
-        await acks.consume(stream, pipeline.on_event)
-
-    @app.on_partitions_revoked.connect
-    async def on_revoked(sender: Any, revoked: set, **_: Any) -> None:
-        pipeline.on_revoked(revoked)
-
-    @app.on_rebalance_complete.connect
-    async def on_rebalance_complete(sender: Any, **_: Any) -> None:
-        pipeline.on_assignment_ready()
-
-    return pipeline
+    agent.install(app, facts, "reward_runs", pipeline.on_event, pipeline.catch_up)
+    return pipeline.catch_up

@@ -1,28 +1,17 @@
-"""Agents whose input offsets may be committed only once their table writes are durable.
+"""Acks an agent's events once their table writes are durable, in offset order per partition.
 
 The rewards pipeline and the leaderboard fold an input topic into a table and rely on
 "a committed input implies its table writes are in Kafka": after a crash, the input
-comes again from the committed offset and nothing else brings back a lost write (a run
-whose result is lost that way is never paid). Faust acks an event as soon as the agent
-moves on, and flushes its producer before committing, but that flush does not promise
-it: faust-streaming 0.15.3's producer buffer stops waiting after 0.1 s without a send
-(``ProducerBuffer.flush_atmost``), which a worker whose event loop lags does, and a
-record its sender task already took off the buffer is not waited for at all. (Found
-by reading Faust, not seen to lose a run: the kill tests' losses were another gap,
-see ``streams.rewind``.)
-
-So these agents acknowledge an event themselves, once Kafka has acknowledged every
-table write made for it: ``write`` does what ``table[key] = value`` does and keeps the
-changelog send's future, and ``DurableAcks`` acks the event when those futures are
-done. The agent does not wait meanwhile: the next event is handled while the previous
-one's writes are in flight.
+comes again from the committed offset and nothing else brings back a lost write. Faust
+does not promise that (gaps 1 and 2 in ``streams.gaps``), so these agents ack an event
+themselves: ``write`` does what ``table[key] = value`` does and keeps the changelog
+send's future, and ``DurableAcks`` acks the event when those futures are done. The agent
+does not wait meanwhile: the next event is handled while the previous one's writes are
+in flight.
 
 Acks go out in offset order within a partition: an event waits for the acks of the
-partition's earlier events, even one that made no write. Faust commits the first run
-of consecutive acked offsets, and its check that the run starts at the committed
-offset lets one missing offset through, and every one when nothing was committed yet
-(``Consumer._new_offset``): an event acked ahead of an earlier one still in flight
-could commit past it.
+partition's earlier events, even one that made no write, since Faust may commit past an
+offset still in flight.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from aiokafka import TopicPartition
 
 from infra.settings import KafkaSettings, TopicSettings, WorkerSettings
 from streams.app import create_app
-from streams.rewind import agent_topics, rewind_uncommitted
+from streams.gaps.rewind import agent_topics, rewind_uncommitted
 
 RESULTS_0, RESULTS_1 = TopicPartition("session.results", 0), TopicPartition("session.results", 1)
 TRIGGERS_0 = TopicPartition("session.snapshot-triggers", 0)

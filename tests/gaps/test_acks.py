@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from streams.durable import DurableAcks
+from streams.gaps.acks import DurableAcks
 
 
 class Stream:

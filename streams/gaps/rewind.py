@@ -1,18 +1,19 @@
-"""Agents re-read a partition from its start when it has no committed offset yet.
+"""Faust's seek to committed offsets also rewinds the agents' uncommitted partitions to 0.
 
-Around a rebalance Faust drops records it had already fetched (a batch cut short when
-the consumer's flow stops, the generation changes or a partition is paused) and seeks
-each partition back to its committed offset before going on. But aiokafka's
-``seek_to_committed`` only seeks where the committed offset is above 0: a partition
-with nothing committed yet keeps the position past the dropped records, and they are
-never handed to an agent. (faust-streaming 0.15.3, aiokafka 0.14: a worker killed
-before its first commit, and the survivor skipped the first results and snapshot
-triggers of the partitions it took over, so those runs were never paid.)
+aiokafka's ``seek_to_committed`` leaves a partition with nothing committed where it
+was, past the records Faust dropped around a rebalance (gap 3 in ``streams.gaps``).
+``rewind_uncommitted`` puts each such partition of the agents' input topics back at
+offset 0: records since the start are handled again, which is what at-least-once
+processing promises anyway. Changelog partitions are left alone: Faust positions those
+itself while it recovers tables.
 
-``rewind_uncommitted`` makes Faust's seek-to-committed also put each such partition of
-the agents' input topics back at offset 0: records since the start are handled again,
-which is what at-least-once processing promises anyway. Changelog partitions are left
-alone: Faust positions those itself while it recovers tables.
+The catch-up (``streams.gaps.catchup``) reads the same records for the rewards and
+leaderboard agents; this is still needed by the table-turns agent, which has none. A
+``TableTurn`` is a request for an event of its partition, in which the session runtime
+writes its queued tables, not a fact to read again; and the runtime asks for its next
+turn only once the last one was taken, so a dropped turn would stop the partition's
+table writes for as long as the worker owns it. For the catch-up's agents it narrows
+what their read leaves open: records dropped after it.
 """
 
 from __future__ import annotations
