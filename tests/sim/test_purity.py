@@ -44,6 +44,7 @@ IMPURE_CALLS = {
     *("printf", "fprintf", "puts", "fputs", "putchar", "fopen", "fclose", "fread", "fwrite", "fgets", "scanf"),
     *("getenv", "system", "print", "open", "input"),
     *("__import__", "import_module", "exec", "eval"),
+    *("PyImport_Import", "PyImport_ImportModule", "PyImport_ImportModuleLevel", "PyImport_ImportModuleLevelObject"),
 }
 FLOAT_TYPES = {"float", "double", "complex", "floating", "_Complex"}
 
@@ -142,6 +143,10 @@ def _code_problems(code: list[Token]) -> list[str]:
             problems.append(f"line {token.line}: float literal {token.text}")
         elif token.kind == "name" and token.text in IMPURE_CALLS and following and following.text == "(":
             problems.append(f"line {token.line}: calls {token.text}()")
+        elif token.kind == "string" and following and following.text == "(":
+            # A C name in quotes renames the function declared: ``int emit "printf"(...)``.
+            if (c_name := cython_source.string_value(token.text)) in IMPURE_CALLS:
+                problems.append(f"line {token.line}: declares {c_name}() under another name")
         elif token.kind == "include" and token.text not in HEADERS:
             problems.append(f"line {token.line}: includes {token.text}")
     return problems
@@ -222,6 +227,11 @@ IMPURE_SOURCES = [
     ("total /= 2\n", "line 1: true division /="),
     ('include "rules.pxi"\n', "line 1: include (unchecked text; cimport a .pxd)"),
     ("clock = __import__('ti' + 'me')\n", "line 1: calls __import__()"),
+    ('cdef extern from *:\n    int emit "printf"(const char*)\n', "line 2: declares printf() under another name"),
+    (
+        'cdef extern from "Python.h":\n    object PyImport_ImportModule(const char*)\nclock = PyImport_ImportModule(b"time")\n',
+        "line 3: calls PyImport_ImportModule()",
+    ),
 ]
 
 
