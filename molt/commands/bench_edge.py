@@ -48,7 +48,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from app.fanout import FRAME_TEMPLATE
+from app.ws.messages import FRAME_TEMPLATE
 from infra.settings import EdgeSettings, WorkerSettings
 from molt.bench.broadcast import BroadcastServer
 from molt.bench.delivery import HELD_DELAY_MS, HELD_DELIVERED, Delivery, delivery
