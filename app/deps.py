@@ -2,7 +2,7 @@
 
 Every dependency is ``async def`` though none awaits: FastAPI runs a plain ``def``
 dependency in its thread pool, a hand-off to another thread and back for each one,
-which cost a spectate-token request several milliseconds (four of them per request).
+on every request.
 """
 
 from __future__ import annotations
