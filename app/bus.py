@@ -9,10 +9,11 @@ boot id: sequences restart at 1 after a restart.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 from aiokafka import AIOKafkaProducer
 
-from app.views import MaterializedView
+from app.views import MaterializedView, V
 from infra.appender import CommandAppender
 from schemas.codec import Codec
 from schemas.records import CommandBody
@@ -21,8 +22,10 @@ from schemas.topics import (
     LEADERBOARD_VIEW,
     SESSIONS_VIEW,
     SPECTATORS_VIEW,
+    TopicSpec,
     view_topic,
 )
+from schemas.views import AgentRegistered, LeaderboardShard, SessionView, SpectatorCount
 
 
 class EdgeBus:
@@ -39,16 +42,13 @@ class EdgeBus:
         )
         self._commands = CommandAppender(self._producer, self.codec, self.producer_id)
 
-        def view(table: str) -> MaterializedView:
-            spec = view_topic(app_id, table)
-            return MaterializedView(bootstrap, spec.name, spec.value_schema, self.codec, partitions)
+        def view(spec: TopicSpec, read: Callable[[dict], V]) -> MaterializedView[V]:
+            return MaterializedView(bootstrap, spec.name, spec.value_schema, self.codec, partitions, read)
 
-        self.sessions = view(SESSIONS_VIEW)
-        self.spectators = view(SPECTATORS_VIEW)
-        self.leaderboard = view(LEADERBOARD_VIEW)
-        self.agents = MaterializedView(
-            bootstrap, IDENTITY_AGENTS.name, IDENTITY_AGENTS.value_schema, self.codec, partitions
-        )
+        self.sessions = view(view_topic(app_id, SESSIONS_VIEW), SessionView.from_datum)
+        self.spectators = view(view_topic(app_id, SPECTATORS_VIEW), SpectatorCount.from_datum)
+        self.leaderboard = view(view_topic(app_id, LEADERBOARD_VIEW), LeaderboardShard.from_datum)
+        self.agents = view(IDENTITY_AGENTS, AgentRegistered.from_datum)
         self.views = (self.sessions, self.spectators, self.leaderboard, self.agents)
 
     async def start(self) -> None:

@@ -2,7 +2,7 @@
 
 Every dependency is ``async def`` though none awaits: FastAPI runs a plain ``def``
 dependency in its thread pool, a hand-off to another thread and back for each one,
-which cost a spectate-token request several milliseconds (four of them per request).
+on every request.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from fastapi import Depends, Header, Request
 from app.access import optional_wallet, required_wallet
 from app.bus import EdgeBus
 from app.errors import game_not_found, unauthenticated
-from app.fanout import Fanout
 from app.identity import API_KEY_PREFIX, Agent, AgentDirectory
 from app.tokens import TokenIssuer
+from app.ws.fanout import Fanout
 from infra.settings import EdgeSettings
 from streams.sim.engine import GameEngine
 from streams.sim.registry import ENGINES

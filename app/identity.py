@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 
 from app.views import MaterializedView
+from schemas.views import AgentRegistered
 
 API_KEY_PREFIX = "molt_"
 
@@ -32,13 +33,13 @@ def hash_api_key(api_key: str) -> str:
 class AgentDirectory:
     """Agents by API key hash, kept current from the identity view."""
 
-    def __init__(self, view: MaterializedView) -> None:
+    def __init__(self, view: MaterializedView[AgentRegistered]) -> None:
         self._view = view
         self._by_hash: dict[str, Agent] = {}
         view.subscribe(self._on_update)
 
-    def _on_update(self, _key: str, value: dict) -> None:
-        self._by_hash[value["apiKeyHash"]] = Agent(value["agentId"], value["name"])
+    def _on_update(self, _key: str, value: AgentRegistered) -> None:
+        self._by_hash[value.apiKeyHash] = Agent(value.agentId, value.name)
 
     def lookup(self, api_key: str) -> Agent | None:
         return self._by_hash.get(hash_api_key(api_key))

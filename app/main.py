@@ -16,7 +16,6 @@ from app import ops
 from app.api import access_tokens, agents, auth, leaderboard, replays, sessions
 from app.bus import EdgeBus
 from app.errors import INVALID, documented, install_error_handlers
-from app.fanout import Fanout
 from app.identity import AgentDirectory
 from app.metrics import EdgeMetrics
 from app.ratelimit import RateLimiter
@@ -27,6 +26,7 @@ from app.topicfollower import TopicFollower
 from app.wallet import MemoryNonceStore
 from app.web import pages
 from app.ws import endpoint as websockets
+from app.ws.fanout import Fanout
 from app.ws.seats_held import SocketRegistry
 from infra import heap
 from infra.settings import EdgeSettings, KafkaSettings, TopicSettings

@@ -12,7 +12,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
-from app.fanout import Fanout
+from app.ws.fanout import Fanout
 
 
 class EdgeMetrics:

@@ -14,6 +14,7 @@ import secrets
 from app.topicfollower import TopicFollower
 from schemas.codec import Codec
 from schemas.records import SeatRequested
+from schemas.views import SeatDecision
 
 
 class SeatTimeout(Exception):
@@ -27,15 +28,15 @@ class SeatBroker:
         self.follower = TopicFollower(bootstrap, topic, partitions, self._on_decision)
 
     def _on_decision(self, value: bytes) -> None:
-        decision = self._codec.decode("SeatDecision", value)
-        future = self._waiting.get(decision["requestId"])
+        decision = SeatDecision.from_datum(self._codec.decode("SeatDecision", value))
+        future = self._waiting.get(decision.requestId)
         if future is not None and not future.done():
             future.set_result(decision)
 
     async def request(
         self, send_command, session_id: str, engine_version: int, viewer_id: str, flow: str, timeout: float
-    ) -> dict:
-        """Ask for a seat; returns the SeatDecision datum."""
+    ) -> SeatDecision:
+        """Ask for a seat; returns the owner's decision."""
         request_id = "req_" + secrets.token_hex(10)
         future: asyncio.Future = asyncio.get_running_loop().create_future()
         self._waiting[request_id] = future

@@ -2,6 +2,7 @@
 
 The edge never calls a worker synchronously: it reads every partition of a view's
 changelog from the beginning, keeps the newest value per key, and keeps following.
+Each value is read into its typed form (``schemas.views``) once, as it arrives.
 ``caught_up`` is set once it has read up to the end offsets seen at start (this is
 what /readyz reports). ``wait_for`` lets a write wait for the worker's view of it.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
@@ -20,34 +21,45 @@ from schemas.codec import Codec, CodecError
 
 log = logging.getLogger(__name__)
 
+V = TypeVar("V")
 
-class MaterializedView:
-    def __init__(self, bootstrap: str, topic: str, schema: str, codec: Codec, partitions: int) -> None:
+
+class MaterializedView(Generic[V]):
+    def __init__(
+        self,
+        bootstrap: str,
+        topic: str,
+        schema: str,
+        codec: Codec,
+        partitions: int,
+        read: Callable[[dict[str, Any]], V],
+    ) -> None:
         self.topic = topic
         self._partitions = partitions
         self._bootstrap = bootstrap
         self._schema = schema
         self._codec = codec
-        self._values: dict[str, dict[str, Any]] = {}
-        self._waiters: dict[str, list[tuple[Callable[[dict], bool], asyncio.Future]]] = {}
-        self._listeners: list[Callable[[str, dict], None]] = []
+        self._read = read
+        self._values: dict[str, V] = {}
+        self._waiters: dict[str, list[tuple[Callable[[V], bool], asyncio.Future]]] = {}
+        self._listeners: list[Callable[[str, V], None]] = []
         self.caught_up = asyncio.Event()
         self._positions: dict[TopicPartition, int] = {}
         self._progress = asyncio.Condition()
         self._task: asyncio.Task | None = None
         self._consumer: AIOKafkaConsumer | None = None
 
-    def get(self, key: str) -> dict[str, Any] | None:
+    def get(self, key: str) -> V | None:
         return self._values.get(key)
 
-    def values(self) -> list[dict[str, Any]]:
+    def values(self) -> list[V]:
         return list(self._values.values())
 
-    def subscribe(self, listener: Callable[[str, dict], None]) -> None:
+    def subscribe(self, listener: Callable[[str, V], None]) -> None:
         """Call ``listener(key, value)`` on every update from now on."""
         self._listeners.append(listener)
 
-    async def wait_for(self, key: str, predicate: Callable[[dict], bool], timeout: float) -> dict | None:
+    async def wait_for(self, key: str, predicate: Callable[[V], bool], timeout: float) -> V | None:
         """The value of ``key`` once ``predicate`` holds for it, or None on timeout."""
         current = self._values.get(key)
         if current is not None and predicate(current):
@@ -147,7 +159,7 @@ class MaterializedView:
             self._values.pop(key, None)
             return
         try:
-            value = self._codec.decode(self._schema, raw_value)
+            value = self._read(self._codec.decode(self._schema, raw_value))
         except CodecError as exc:
             log.error("skipping unreadable %s record for %s: %s", self.topic, key, exc)
             return

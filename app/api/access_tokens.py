@@ -21,6 +21,7 @@ from app.errors import ApiError, run_not_ended, session_not_found
 from app.seats import SeatTimeout
 from app.tokens import IssuedToken
 from schemas.records import SnapshotTriggered
+from schemas.views import SessionView
 
 router = APIRouter(prefix="/api/games/{slug}/sessions/{session_id}", tags=["access"])
 
@@ -41,9 +42,9 @@ def spectators_full(current: int, maximum: int) -> ApiError:
     )
 
 
-def _view(bus: Bus, slug: str, session_id: str) -> dict[str, Any]:
+def _view(bus: Bus, slug: str, session_id: str) -> SessionView:
     view = bus.sessions.get(session_id)
-    if view is None or view["game"] != slug:
+    if view is None or view.game != slug:
         raise session_not_found(session_id)
     return view
 
@@ -75,9 +76,9 @@ async def _spectate(
     settings: Settings,
 ) -> dict[str, Any]:
     view = _view(bus, slug, session_id)
-    if view["mode"] != "api":
+    if view.mode != "api":
         raise ApiError(403, "NOT_SPECTATABLE", "practice sessions cannot be watched")
-    if view["status"] == "ended":
+    if view.status == "ended":
         raise ApiError(409, "SESSION_ENDED", "the run has ended; watch its replay instead")
     try:
         decision = await request.app.state.seats.request(
@@ -85,25 +86,23 @@ async def _spectate(
         )
     except SeatTimeout as exc:
         raise ApiError(503, "RUNTIME_UNAVAILABLE", str(exc)) from None
-    if not decision["granted"]:
-        match decision["code"]:
+    if not decision.granted:
+        match decision.code:
             case "SPECTATORS_FULL":
-                raise spectators_full(decision["spectatorsCurrent"], decision["spectatorsMax"])
+                raise spectators_full(decision.spectatorsCurrent, decision.spectatorsMax)
             case "SESSION_ENDED":
                 raise ApiError(409, "SESSION_ENDED", "the run has ended; watch its replay instead")
             case "NOT_SPECTATABLE":
                 raise ApiError(403, "NOT_SPECTATABLE", "practice sessions cannot be watched")
             case _:
                 raise session_not_found(session_id)
-    issued = tokens.issue(
-        role="spectate", game=slug, session_id=session_id, subject=viewer_id, seat=decision["leaseId"]
-    )
+    issued = tokens.issue(role="spectate", game=slug, session_id=session_id, subject=viewer_id, seat=decision.leaseId)
     return _token_body(
         issued,
         _ws_url(request, slug, "spectate", session_id),
         viewerId=viewer_id,
-        spectatorsCurrent=decision["spectatorsCurrent"],
-        spectatorsMax=decision["spectatorsMax"],
+        spectatorsCurrent=decision.spectatorsCurrent,
+        spectatorsMax=decision.spectatorsMax,
     )
 
 
@@ -174,9 +173,9 @@ async def play_token(
 ) -> dict[str, Any]:
     """A play token for the session's owner."""
     view = _view(bus, slug, session_id)
-    if view["playerId"] != principal.agent_id:
+    if view.playerId != principal.agent_id:
         raise ApiError(403, "NOT_SESSION_OWNER", "only the session's owner may play it")
-    if view["status"] == "ended":
+    if view.status == "ended":
         raise ApiError(409, "SESSION_ENDED", "the run has ended")
     issued = tokens.issue(role="play", game=slug, session_id=session_id, subject=principal.agent_id, seat=None)
     return _token_body(issued, _ws_url(request, slug, "play", session_id))
@@ -195,9 +194,9 @@ async def play_token(
 async def snapshot(slug: str, session_id: str, principal: Principal, engine: Engine, bus: Bus) -> dict[str, bool]:
     """The snapshot trigger, after the run ended; repeating it changes nothing."""
     view = _view(bus, slug, session_id)
-    if view["playerId"] != principal.agent_id:
+    if view.playerId != principal.agent_id:
         raise ApiError(403, "NOT_SESSION_OWNER", "only the session's owner may trigger its snapshot")
-    if view["status"] != "ended":
+    if view.status != "ended":
         raise run_not_ended("the snapshot is taken once the run has ended")
     await bus.send_command(session_id, engine.engine_version, SnapshotTriggered("http_" + secrets.token_hex(8), "http"))
     return {"accepted": True}

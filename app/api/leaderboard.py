@@ -22,7 +22,7 @@ router = APIRouter(prefix="/api/games/{slug}", tags=["leaderboard"])
 async def leaderboard(
     slug: str, engine: Engine, bus: Bus, limit: Annotated[int, Query(ge=1, le=SHARD_SIZE)] = 10
 ) -> dict[str, Any]:
-    shards = (shard["entries"] for shard in bus.leaderboard.values() if shard["game"] == slug)
+    shards = (shard.entries for shard in bus.leaderboard.values() if shard.game == slug)
     entries = [
         {
             "rank": rank,

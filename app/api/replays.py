@@ -28,6 +28,7 @@ from app.deps import Bus, Engine
 from app.errors import documented, run_not_ended, session_not_found
 from infra.logreader import LogReader
 from infra.runlog import RunLog
+from schemas.views import RunResult
 
 router = APIRouter(prefix="/api/games/{slug}/sessions", tags=["sessions"])
 
@@ -58,7 +59,7 @@ class RunFrames:
         self._partitions = partitions
         self._turns = asyncio.Semaphore(CONCURRENT_READS)
 
-    async def frames(self, result: dict) -> list[dict]:
+    async def frames(self, result: RunResult) -> list[dict]:
         """The run's published SessionFrame datums, one per tick, in tick order."""
         async with self._turns, LogReader(self._bootstrap) as reader:
             logged = (await RunLog(reader, self._partitions).frames([result])).get(result["sessionId"], [])
@@ -79,11 +80,11 @@ class RunFrames:
 async def replay(slug: str, session_id: str, engine: Engine, bus: Bus, request: Request) -> Response:
     """An ended run's result and every frame published for it, in tick order."""
     view = bus.sessions.get(session_id)
-    if view is None or view["game"] != slug:
+    if view is None or view.game != slug:
         raise session_not_found(session_id)
-    if view["status"] != "ended":
+    if view.status != "ended":
         raise run_not_ended("the run has not ended yet; watch it live")
-    result = view["result"]
+    result = view.result
     frames = await request.app.state.run_frames.frames(result)
     body = b"".join(
         (

@@ -17,9 +17,10 @@ from pydantic import BaseModel, Field
 
 from app.deps import Bus, Engine, Frames, Principal, Settings
 from app.errors import INVALID, ApiError, documented, session_not_found
-from app.fanout import LatestFrame
 from app.timestamps import iso
+from app.ws.messages import Frame
 from schemas.records import SessionOpened
+from schemas.views import SessionView
 
 router = APIRouter(prefix="/api/games/{slug}/sessions", tags=["sessions"])
 
@@ -36,28 +37,28 @@ def _iso(ms: int | None) -> str | None:
     return None if ms is None else iso(ms / 1000)
 
 
-def session_public(view: dict[str, Any], latest: LatestFrame | None) -> dict[str, Any]:
-    """The contract's session object, from a SessionView record and the session's latest frame."""
-    current, maximum = view["spectatorsCurrent"], view["spectatorsMax"]
-    tick, score = view["tick"], view["score"]
+def session_public(view: SessionView, latest: Frame | None) -> dict[str, Any]:
+    """The contract's session object, from a session's view and its latest frame."""
+    current, maximum = view.spectatorsCurrent, view.spectatorsMax
+    tick, score = view.tick, view.score
     if latest is not None and latest.tick > tick:
         tick, score = latest.tick, latest.score()
     body = {
-        "sessionId": view["sessionId"],
-        "game": view["game"],
-        "mode": view["mode"],
-        "status": view["status"],
-        "player": {"id": view["playerId"], "name": view["playerName"]},
-        "createdAt": _iso(view["createdAtMs"]),
-        "startedAt": _iso(view["startedAtMs"]),
+        "sessionId": view.sessionId,
+        "game": view.game,
+        "mode": view.mode,
+        "status": view.status,
+        "player": {"id": view.playerId, "name": view.playerName},
+        "createdAt": _iso(view.createdAtMs),
+        "startedAt": _iso(view.startedAtMs),
         "tick": tick,
         "score": score,
         "spectatorsCurrent": current,
         "spectatorsMax": maximum,
-        "joinable": view["status"] == "live" and view["mode"] == "api" and current < maximum,
+        "joinable": view.status == "live" and view.mode == "api" and current < maximum,
     }
-    if view["result"] is not None:
-        body["result"] = view["result"]
+    if view.result is not None:
+        body["result"] = view.result
     return body
 
 
@@ -106,14 +107,14 @@ async def create_session(
 
 @router.get("/live", responses=documented(_404="GAME_NOT_FOUND"))
 async def live_sessions(slug: str, engine: Engine, bus: Bus, frames: Frames) -> dict[str, Any]:
-    views = [v for v in bus.sessions.values() if v["game"] == slug and v["mode"] == "api" and v["status"] == "live"]
-    views.sort(key=lambda v: v["createdAtMs"])
-    return {"sessions": [session_public(v, frames.latest.get(v["sessionId"])) for v in views]}
+    views = [v for v in bus.sessions.values() if v.game == slug and v.mode == "api" and v.status == "live"]
+    views.sort(key=lambda v: v.createdAtMs)
+    return {"sessions": [session_public(v, frames.latest.get(v.sessionId)) for v in views]}
 
 
 @router.get("/{session_id}", responses=documented(_404="GAME_NOT_FOUND or SESSION_NOT_FOUND"))
 async def session_details(slug: str, session_id: str, engine: Engine, bus: Bus, frames: Frames) -> dict[str, Any]:
     view = bus.sessions.get(session_id)
-    if view is None or view["game"] != slug:
+    if view is None or view.game != slug:
         raise session_not_found(session_id)
     return session_public(view, frames.latest.get(session_id))

@@ -18,10 +18,10 @@ import time
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
 
-from app.fanout import Outbox
 from app.ratelimit import RateLimiter
 from app.tokens import Claims, TokenError
 from app.ws import messages as m
+from app.ws.outbox import Outbox
 from app.ws.wire import WIRE_EXTENSION
 from schemas.records import (
     InputReceived,
@@ -31,6 +31,7 @@ from schemas.records import (
     SeatReleased,
     SnapshotTriggered,
 )
+from schemas.views import SessionView
 from streams.sim.registry import ENGINES
 
 router = APIRouter()
@@ -40,29 +41,30 @@ MAX_BAD_MESSAGES = 5
 # A bot sends at most one input per tick; bursts of a few are jitter, not abuse.
 INPUT_BURST = 30
 INPUT_PER_S = 60.0
-TOKEN_CLOSE = {"TOKEN_EXPIRED": m.CLOSE_AUTH, "TOKEN_INVALID": m.CLOSE_AUTH, "FORBIDDEN": m.CLOSE_FORBIDDEN}
 
 
 class Refused(Exception):
-    def __init__(self, code: str, close: int, message: str, **extra: object) -> None:
-        super().__init__(message)
-        self.code, self.close, self.message, self.extra = code, close, message, extra
+    """The socket is refused: ``error`` is sent, then the close that follows its code."""
+
+    def __init__(self, error: m.Error) -> None:
+        super().__init__(error.message)
+        self.error = error
 
 
 async def _authenticate(ws: WebSocket, role: str, slug: str, session_id: str) -> Claims:
     try:
         text = await asyncio.wait_for(ws.receive_text(), AUTH_TIMEOUT_S)
     except TimeoutError:
-        raise Refused("AUTH_TIMEOUT", m.CLOSE_AUTH, f"send auth within {AUTH_TIMEOUT_S:.0f} s") from None
+        raise Refused(m.Error("AUTH_TIMEOUT", f"send auth within {AUTH_TIMEOUT_S:.0f} s")) from None
     except KeyError:  # a binary frame: starlette has no text to give
-        raise Refused("TOKEN_INVALID", m.CLOSE_AUTH, "the first message must be a JSON auth message") from None
+        raise Refused(m.Error("TOKEN_INVALID", "the first message must be a JSON auth message")) from None
     message = m.parse(text)
     if not isinstance(message, m.Auth):
-        raise Refused("TOKEN_INVALID", m.CLOSE_AUTH, 'the first message must be {"t":"auth","token":...}')
+        raise Refused(m.Error("TOKEN_INVALID", 'the first message must be {"t":"auth","token":...}'))
     try:
         return ws.app.state.tokens.verify(message.token, role=role, game=slug, session_id=session_id)
     except TokenError as exc:
-        raise Refused(exc.code, TOKEN_CLOSE[exc.code], str(exc)) from None
+        raise Refused(m.Error(exc.code, str(exc))) from None
 
 
 class SocketSession:
@@ -83,36 +85,36 @@ class SocketSession:
         self.limiter = RateLimiter(INPUT_BURST, INPUT_PER_S, max_keys=1)
         self.engine_version = ENGINES[slug].engine_version if slug in ENGINES else 0
 
-    def view(self) -> dict | None:
-        return self.bus.sessions.get(self.session_id)
-
-    def check_joinable(self) -> dict:
-        view = self.view()
-        if view is None or view["game"] != self.slug:
-            raise Refused("FORBIDDEN", m.CLOSE_FORBIDDEN, "no such session for this game")
-        if view["status"] == "ended":
-            raise Refused("SESSION_ENDED", m.CLOSE_ENDED, "the run has ended")
+    def check_joinable(self) -> SessionView:
+        view = self.bus.sessions.get(self.session_id)
+        if view is None or view.game != self.slug:
+            raise Refused(m.Error("FORBIDDEN", "no such session for this game"))
+        if view.status == "ended":
+            raise Refused(m.Error("SESSION_ENDED", "the run has ended"))
         return view
 
     async def send_command(self, body: object) -> None:
         await self.bus.send_command(self.session_id, self.engine_version, body)
 
-    async def welcome(self, view: dict) -> None:
+    def send(self, message: m.ClientOut) -> None:
+        self.outbox.push(message.encode())
+
+    async def welcome(self, view: SessionView) -> None:
         """Queue the welcome, then every frame after the one it carries."""
         # A live session ticks 30 times a second: a first frame is at most a tick away.
-        wait = 1.0 if view["status"] == "live" else 0.0
+        wait = 1.0 if view.status == "live" else 0.0
         latest = await self.fanout.wait_latest(self.session_id, wait)
-        count = self.bus.spectators.get(self.session_id) or {}
-        self.outbox.push(
-            m.welcome(
+        count = self.bus.spectators.get(self.session_id)
+        self.send(
+            m.Welcome(
                 sessionId=self.session_id,
                 role=self.role,
-                status=view["status"],
-                tick=latest.tick if latest else view["tick"],
-                lastInputSeq=latest.last_input_seq if latest else 0,
-                state=m.welcome_state(latest.state_json if latest else None),
-                spectatorsCurrent=count.get("current", view["spectatorsCurrent"]),
-                spectatorsMax=count.get("max", view["spectatorsMax"]),
+                status=view.status,
+                tick=latest.tick if latest else view.tick,
+                lastInputSeq=latest.lastInputSeq if latest else 0,
+                state=latest.state if latest else None,
+                spectatorsCurrent=count.current if count else view.spectatorsCurrent,
+                spectatorsMax=count.max if count else view.spectatorsMax,
                 connectionId=self.connection_id,
             )
         )
@@ -128,20 +130,20 @@ class SocketSession:
             finally:
                 self.outbox.sending = False
 
-    def complain(self, code: str, message: str, close: int = m.CLOSE_POLICY) -> int | None:
+    def complain(self, code: m.ErrorCode, message: str, close: m.Close = m.Close.POLICY) -> m.Close | None:
         """Answer a bad message; returns ``close`` once the socket has had enough, else None."""
         self.bad_messages += 1
-        self.outbox.push(m.error(code, message))
+        self.send(m.Error(code, message))
         if self.bad_messages >= MAX_BAD_MESSAGES:
-            self.outbox.push(m.error(code, "too many bad messages; closing"))
+            self.send(m.Error(code, "too many bad messages; closing"))
             return close
         return None
 
 
 async def _refuse(ws: WebSocket, refused: Refused) -> None:
     with contextlib.suppress(Exception):
-        await ws.send_text(m.error(refused.code, refused.message, **refused.extra))
-        await ws.close(refused.close)
+        await ws.send_text(refused.error.encode())
+        await ws.close(m.CLOSE_AFTER[refused.error.code])
 
 
 async def _run(session: SocketSession, on_message) -> int:
@@ -154,13 +156,13 @@ async def _run(session: SocketSession, on_message) -> int:
             if pump in done:
                 receive.cancel()
                 pump.result()  # a failed send ends the socket
-                return session.outbox.close_code or m.CLOSE_NORMAL
+                return session.outbox.close_code or m.Close.NORMAL
             event = receive.result()
             if event["type"] == "websocket.disconnect":
-                return m.CLOSE_NORMAL
+                return m.Close.NORMAL
             text = event.get("text")
             if text is None:
-                close = session.complain("BAD_MESSAGE", "binary messages are not supported", m.CLOSE_UNSUPPORTED)
+                close = session.complain("BAD_MESSAGE", "binary messages are not supported", m.Close.UNSUPPORTED)
                 if close is not None:
                     return close
                 continue
@@ -168,7 +170,7 @@ async def _run(session: SocketSession, on_message) -> int:
             if close is not None:
                 return close
     except WebSocketDisconnect:
-        return m.CLOSE_NORMAL
+        return m.Close.NORMAL
     finally:
         pump.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -198,7 +200,7 @@ async def play(ws: WebSocket, slug: str, sessionId: str = "") -> None:
     await session.send_command(PlayerConnected(session.connection_id))
     last_seq = 0
 
-    async def on_message(message: m.ClientMessage) -> int | None:
+    async def on_message(message: m.ClientIn | m.Unexpected) -> m.Close | None:
         nonlocal last_seq
         match message:
             case m.Input(seq=seq, action=action):
@@ -213,7 +215,7 @@ async def play(ws: WebSocket, slug: str, sessionId: str = "") -> None:
                 await session.send_command(InputReceived(seq, action, session.connection_id))
             case m.Snapshot():
                 await session.send_command(SnapshotTriggered("ws_" + secrets.token_hex(8), "ws"))
-                session.outbox.push('{"t":"snapshot","accepted":true}')
+                session.send(m.SnapshotAccepted())
             case m.Auth():
                 return session.complain("BAD_MESSAGE", "already authenticated")
             case m.Unexpected(reason=reason):
@@ -226,9 +228,9 @@ async def play(ws: WebSocket, slug: str, sessionId: str = "") -> None:
     await _serve(session, view, on_message, release, disconnected)
 
 
-async def _serve(session: SocketSession, view: dict, on_message, release, on_seat_freed) -> None:
+async def _serve(session: SocketSession, view: SessionView, on_message, release, on_seat_freed) -> None:
     """Welcome, relay, and on the way out let go of the seat unless another socket took it."""
-    code = m.CLOSE_NORMAL
+    code = m.Close.NORMAL
     try:
         await session.welcome(view)
         code = await _run(session, on_message)
@@ -240,8 +242,9 @@ async def _serve(session: SocketSession, view: dict, on_message, release, on_sea
 
 
 def _replace(session: SocketSession) -> None:
-    session.outbox.push(m.error("REPLACED", "another socket took this seat"))
-    session.outbox.close(m.CLOSE_REPLACED)
+    replaced = m.Error("REPLACED", "another socket took this seat")
+    session.send(replaced)
+    session.outbox.close(m.CLOSE_AFTER[replaced.code])
 
 
 @router.websocket("/ws/{slug}/spectate")
@@ -253,11 +256,7 @@ async def spectate(ws: WebSocket, slug: str, sessionId: str = "") -> None:
         view = session.check_joinable()
         if claims.seat is None:
             raise Refused(
-                "SPECTATORS_FULL",
-                m.CLOSE_FULL,
-                "this token holds no seat",
-                spectatorsCurrent=view["spectatorsCurrent"],
-                spectatorsMax=view["spectatorsMax"],
+                m.Error("SPECTATORS_FULL", "this token holds no seat", view.spectatorsCurrent, view.spectatorsMax)
             )
     except Refused as refused:
         await _refuse(ws, refused)
@@ -267,7 +266,7 @@ async def spectate(ws: WebSocket, slug: str, sessionId: str = "") -> None:
     session.registry.leases[lease] = (sessionId, session.engine_version)
     await session.send_command(SeatOccupied(lease, session.connection_id))
 
-    async def on_message(message: m.ClientMessage) -> int | None:
+    async def on_message(message: m.ClientIn | m.Unexpected) -> m.Close | None:
         if isinstance(message, m.Unexpected):
             reason = message.reason
         else:

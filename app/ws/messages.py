@@ -1,43 +1,80 @@
-"""The WebSocket protocol's closed sets of messages, one per direction.
+"""The WebSocket protocol (DESIGN.md §4): the closed set of messages each way, and the close codes.
 
-``parse`` turns a client's text into one of ``Auth``, ``Input``, ``Snapshot`` or an
-``Unexpected`` value saying what is wrong with it; it never raises. Server messages
-are built by the small functions below, so every field name lives in one place.
+Client to server, ``ClientIn``: ``parse`` turns any text into ``Auth``, ``Input`` or
+``Snapshot``, or an ``Unexpected`` saying what is wrong with it; it never raises.
+Server to client, ``ClientOut``: one frozen type per message, whose ``encode`` gives its
+text. Nothing else in the edge writes a message, and the fan-out encodes a message once
+for all the sockets it goes to. Fields carry their wire names; ``t`` is the type field.
+docs/asyncapi.yaml documents both sets (tests/docs/test_asyncapi.py holds it to them).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, fields
+from enum import IntEnum
+from typing import Any, ClassVar, Literal
+
+import orjson
+
+from schemas.views import RunResult
 
 MAX_MESSAGE_BYTES = 4096
 
-# Close codes (DESIGN.md §4).
-CLOSE_AUTH = 4401
-CLOSE_FORBIDDEN = 4403
-CLOSE_FULL = 4409
-CLOSE_ENDED = 4410
-CLOSE_REPLACED = 4000
-CLOSE_UNSUPPORTED = 1003
-CLOSE_POLICY = 1008
-CLOSE_NORMAL = 1000
+
+class Close(IntEnum):
+    NORMAL = 1000
+    UNSUPPORTED = 1003  # repeated binary messages
+    POLICY = 1008  # repeated bad messages or input flood
+    REPLACED = 4000  # another socket took the seat
+    AUTH = 4401
+    FORBIDDEN = 4403
+    FULL = 4409
+    ENDED = 4410
+
+
+ErrorCode = Literal[
+    "TOKEN_EXPIRED",
+    "TOKEN_INVALID",
+    "AUTH_TIMEOUT",
+    "FORBIDDEN",
+    "SPECTATORS_FULL",
+    "SESSION_ENDED",
+    "REPLACED",
+    "BAD_MESSAGE",
+    "RATE_LIMITED",
+]
+# The errors after which the socket is closed at once, and with what.
+CLOSE_AFTER: dict[ErrorCode, Close] = {
+    "TOKEN_EXPIRED": Close.AUTH,
+    "TOKEN_INVALID": Close.AUTH,
+    "AUTH_TIMEOUT": Close.AUTH,
+    "FORBIDDEN": Close.FORBIDDEN,
+    "SPECTATORS_FULL": Close.FULL,
+    "SESSION_ENDED": Close.ENDED,
+    "REPLACED": Close.REPLACED,
+}
+
+
+# Client to server.
 
 
 @dataclass(frozen=True, slots=True)
 class Auth:
+    t: ClassVar[str] = "auth"
     token: str
 
 
 @dataclass(frozen=True, slots=True)
 class Input:
+    t: ClassVar[str] = "input"
     seq: int
     action: str
 
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    pass
+    t: ClassVar[str] = "snapshot"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +82,10 @@ class Unexpected:
     reason: str
 
 
-ClientMessage = Auth | Input | Snapshot | Unexpected
+ClientIn = Auth | Input | Snapshot
 
 
-def parse(text: str) -> ClientMessage:
+def parse(text: str) -> ClientIn | Unexpected:
     if len(text.encode()) > MAX_MESSAGE_BYTES:
         return Unexpected(f"message larger than {MAX_MESSAGE_BYTES} bytes")
     try:
@@ -76,17 +113,99 @@ def parse(text: str) -> ClientMessage:
             return Unexpected(f"unknown message type {str(other)[:32]!r}")
 
 
-def _text(message: dict[str, Any]) -> str:
-    return json.dumps(message, separators=(",", ":"))
+# Server to client.
+
+# The hot path: a frame's state is the engine's JSON as the worker wrote it, spliced in.
+FRAME_TEMPLATE = '{"t":"frame","tick":%d,"lastInputSeq":%d,"state":%s}'
 
 
-def error(code: str, message: str, **extra: Any) -> str:
-    return _text({"t": "error", "code": code, "message": message, **extra})
+def _body(message: ClientOut) -> dict[str, Any]:
+    """A message as a JSON object: its type ``t``, then its fields in order, by their wire names."""
+    return {"t": message.t} | {field.name: getattr(message, field.name) for field in fields(message)}
 
 
-def welcome(**fields: Any) -> str:
-    return _text({"t": "welcome", **fields})
+def _json(body: dict[str, Any]) -> str:
+    return json.dumps(body, separators=(",", ":"))
 
 
-def welcome_state(state_json: str | None) -> Any:
-    return None if state_json is None else json.loads(state_json)
+@dataclass(frozen=True, slots=True)
+class Welcome:
+    t: ClassVar[str] = "welcome"
+    sessionId: str
+    role: str
+    status: str
+    tick: int
+    lastInputSeq: int
+    state: str | None  # the engine's state as JSON text; None before the first frame
+    spectatorsCurrent: int
+    spectatorsMax: int
+    connectionId: str
+
+    def encode(self) -> str:
+        body = _body(self)
+        body["state"] = None if self.state is None else json.loads(self.state)
+        return _json(body)
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One tick of a session; the fan-out keeps each session's latest."""
+
+    t: ClassVar[str] = "frame"
+    tick: int
+    lastInputSeq: int
+    state: str  # the engine's state as JSON text
+
+    def encode(self) -> str:
+        return FRAME_TEMPLATE % (self.tick, self.lastInputSeq, self.state)
+
+    def score(self) -> int:
+        """The run's score in this frame (parsed on demand: most frames are never asked)."""
+        return orjson.loads(self.state)["score"]
+
+
+@dataclass(frozen=True, slots=True)
+class Spectators:
+    t: ClassVar[str] = "spectators"
+    current: int
+    max: int
+
+    def encode(self) -> str:
+        # json.dumps' default separators (with spaces): the bytes this message has always had.
+        return json.dumps(_body(self))
+
+
+@dataclass(frozen=True, slots=True)
+class End:
+    t: ClassVar[str] = "end"
+    result: RunResult
+
+    def encode(self) -> str:
+        return _json(_body(self))
+
+
+@dataclass(frozen=True, slots=True)
+class Error:
+    t: ClassVar[str] = "error"
+    code: ErrorCode
+    message: str
+    # With SPECTATORS_FULL only.
+    spectatorsCurrent: int | None = None
+    spectatorsMax: int | None = None
+
+    def encode(self) -> str:
+        return _json({name: value for name, value in _body(self).items() if value is not None})
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotAccepted:
+    """The answer to ``Snapshot``: the trigger is on the log."""
+
+    t: ClassVar[str] = "snapshot"
+    accepted: Literal[True] = True
+
+    def encode(self) -> str:
+        return _json(_body(self))
+
+
+ClientOut = Welcome | Frame | Spectators | End | Error | SnapshotAccepted

@@ -40,7 +40,7 @@ class SocketRegistry:
             await asyncio.sleep(interval_s)  # the renewal period itself: a timer, not a wait
             leases = list(self.leases.items())
             # All at once: the producer batches them. One after another, each waiting for
-            # its acknowledgement, 2,000 seats took longer than a lease lives.
+            # its acknowledgement, many seats take longer than a lease lives.
             outcomes = await asyncio.gather(
                 *(renew(lease_id, session_id, version) for lease_id, (session_id, version) in leases),
                 return_exceptions=True,

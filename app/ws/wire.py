@@ -1,11 +1,10 @@
 """Frames written straight to a socket's transport, framed once for every socket.
 
 Sending a frame through ASGI costs a task wake-up, a trip through the middleware and
-uvicorn's protocol, and the WebSocket framing, per socket: about 15 µs each, which is
-most of an edge's CPU with a thousand spectators. A frame's bytes on the wire are the
-same for every socket that gets it (a server's frames are not masked), so the fan-out
-frames a message once (``text_frame``) and writes those bytes to each socket's
-transport (``FrameWire``).
+uvicorn's protocol, and the WebSocket framing, per socket: with many spectators that is
+most of an edge's CPU. A frame's bytes on the wire are the same for every socket that
+gets it (a server's frames are not masked), so the fan-out frames a message once
+(``text_frame``) and writes those bytes to each socket's transport (``FrameWire``).
 
 That needs the transport, which ASGI does not hand out: ``app.ws.wire_protocol`` is
 uvicorn's default WebSocket protocol (``websockets-sansio``), which puts a ``FrameWire``
@@ -13,7 +12,7 @@ in the socket's scope extensions. Under any other server the extension is absent
 every message goes through ASGI as before.
 
 The wire is bypassed, never raced: the fan-out writes to it only when the socket has
-nothing queued and nothing half-sent through ASGI (``app.fanout.Outbox``), so messages
+nothing queued and nothing half-sent through ASGI (``app.ws.outbox.Outbox``), so messages
 keep their order. With permessage-deflate negotiated, these messages go uncompressed
 (RSV1 clear), which RFC 7692 allows for any message.
 """

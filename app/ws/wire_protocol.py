@@ -1,6 +1,6 @@
 """uvicorn's WebSocket protocol, handing each socket's transport to the fan-out (``app.ws.wire``).
 
-Kept apart from ``app.ws.wire`` so that reading frames (``app.fanout``, the benchmarks)
+Kept apart from ``app.ws.wire`` so that reading frames (``app.ws.fanout``, the benchmarks)
 does not import uvicorn.
 """
 

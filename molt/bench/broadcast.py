@@ -3,7 +3,7 @@
 It is what the edge would be with nothing but the sending: one process on uvloop (as the
 edge runs under uvicorn), every connected socket gets every frame through
 ``websockets.broadcast``, which writes the same text to each socket without waiting for
-any of them. Frames have the edge's shape (``app.fanout.FRAME_TEMPLATE``) with a state of
+any of them. Frames have the edge's shape (``app.ws.messages.FRAME_TEMPLATE``) with a state of
 a given size, so receivers read them the same way, paced by ``molt.bench.pacing``.
 ``BroadcastServer`` runs it in a child process bound to a free port.
 """
@@ -19,7 +19,7 @@ from multiprocessing.connection import Connection
 import uvloop
 from websockets.asyncio.server import ServerConnection, broadcast, serve
 
-from app.fanout import FRAME_TEMPLATE
+from app.ws.messages import FRAME_TEMPLATE
 from molt.bench.pacing import ticks
 
 

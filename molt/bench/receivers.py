@@ -29,7 +29,7 @@ from multiprocessing.connection import Connection
 
 import uvloop
 
-from app.fanout import FRAME_TEMPLATE
+from app.ws.messages import FRAME_TEMPLATE
 from molt.bench.childpool import ChildPool, obey
 from molt.bench.wsclient import WsReader, open_reader
 

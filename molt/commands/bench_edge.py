@@ -50,7 +50,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from app.fanout import FRAME_TEMPLATE
+from app.ws.messages import FRAME_TEMPLATE
 from infra.settings import EdgeSettings, WorkerSettings
 from molt.bench.broadcast import BroadcastServer
 from molt.bench.delivery import HELD_DELAY_MS, HELD_DELIVERED, Delivery, delivery

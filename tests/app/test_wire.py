@@ -9,7 +9,7 @@ from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 from websockets.streams import StreamReader
 
-from app.fanout import Outbox
+from app.ws.outbox import Outbox
 from app.ws.wire import WRITE_BUFFER_LIMIT, FrameWire, text_frame
 
 

@@ -1,0 +1,99 @@
+"""Frames and session events, fanned out from Kafka to the sockets of this edge.
+
+Each message is encoded (``app.ws.messages``), and a frame framed for the wire, once,
+whatever the number of sockets it goes to; each socket's ``Outbox`` sends it or queues
+it. The latest frame of each session is kept so a late joiner sees the game at once,
+and the live list shows each run's tick and score as of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from app.ws.messages import Close, End, Frame, Spectators
+from app.ws.outbox import Outbox
+from app.ws.wire import text_frame
+from schemas.codec import Codec
+from schemas.framebatch import decode_batch
+from schemas.views import SessionView, SpectatorCount
+
+
+class Fanout:
+    def __init__(self, codec: Codec) -> None:
+        self._codec = codec
+        self.latest: dict[str, Frame] = {}
+        self._outboxes: dict[str, set[Outbox]] = {}
+        self._first_frame: dict[str, asyncio.Event] = {}
+        # A view is rewritten on every change of its session; only count changes are worth a message.
+        self._counts: dict[str, Spectators] = {}
+        self._ended: set[str] = set()
+        self.frames_in = 0
+        self.frames_out = 0  # frames handed to sockets (on the wire or queued)
+        self.frames_on_wire = 0
+
+    def join(self, session_id: str, outbox: Outbox) -> None:
+        self._outboxes.setdefault(session_id, set()).add(outbox)
+
+    def leave(self, session_id: str, outbox: Outbox) -> None:
+        watchers = self._outboxes.get(session_id)
+        if watchers is not None:
+            watchers.discard(outbox)
+            if not watchers:
+                del self._outboxes[session_id]
+
+    def watchers(self, session_id: str) -> int:
+        return len(self._outboxes.get(session_id, ()))
+
+    async def wait_latest(self, session_id: str, timeout: float) -> Frame | None:
+        """The session's latest frame, waiting up to ``timeout`` for a first one."""
+        if session_id not in self.latest:
+            event = self._first_frame.setdefault(session_id, asyncio.Event())
+            try:
+                await asyncio.wait_for(event.wait(), timeout)
+            except TimeoutError:
+                pass
+            finally:
+                self._first_frame.pop(session_id, None)
+        return self.latest.get(session_id)
+
+    def on_frames(self, value: bytes) -> None:
+        """A FrameBatch from session.frames."""
+        for datum in decode_batch(self._codec, value)["frames"]:
+            session_id = datum["sessionId"]
+            frame = Frame(datum["seq"], datum["lastInputSeq"], datum["frameJson"])
+            self.latest[session_id] = frame
+            self.frames_in += 1
+            event = self._first_frame.get(session_id)
+            if event is not None:
+                event.set()
+            watchers = self._outboxes.get(session_id)
+            if watchers:
+                text = frame.encode()
+                framed = text_frame(text.encode())
+                on_wire = 0
+                for outbox in watchers:
+                    on_wire += outbox.push_frame(text, framed)
+                self.frames_out += len(watchers)
+                self.frames_on_wire += on_wire
+
+    def on_session_view(self, session_id: str, view: SessionView) -> None:
+        """A sessions-view update: tell the watchers when the run ended."""
+        if view.status != "ended" or session_id in self._ended:
+            return
+        self._ended.add(session_id)
+        self.latest.pop(session_id, None)
+        self._counts.pop(session_id, None)
+        text = End(view.result).encode()
+        for outbox in self._outboxes.get(session_id, ()):
+            outbox.push(text)
+            if outbox.close_on_end:
+                outbox.close(Close.NORMAL)
+
+    def on_spectators(self, session_id: str, count: SpectatorCount) -> None:
+        message = Spectators(count.current, count.max)
+        if self._counts.get(session_id) == message:
+            return
+        self._counts[session_id] = message
+        text = message.encode()
+        for outbox in self._outboxes.get(session_id, ()):
+            outbox.push(text)

@@ -1,0 +1,87 @@
+"""What one socket has still to send: its messages in order, its frames bounded.
+
+A frame goes straight to the socket's transport (``app.ws.wire``) when the socket has
+one, nothing queued and nothing half-sent; otherwise it is queued, and frames beyond
+the queue's capacity push the oldest frame out (a slow client skips frames rather than
+slowing anyone else down). Other messages are always queued and never dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+
+from app.ws.wire import FrameWire
+
+
+class Outbox:
+    """What one socket has still to send, oldest first."""
+
+    def __init__(self, *, close_on_end: bool, frame_capacity: int = 8, wire: FrameWire | None = None) -> None:
+        self._items: deque[tuple[bool, str | None]] = deque()
+        self._frames = 0
+        self._capacity = frame_capacity
+        self._ready = asyncio.Event()
+        self.dropped_frames = 0
+        # Spectators are done when the run ends; a player may still send the snapshot.
+        self.close_on_end = close_on_end
+        self.close_code: int | None = None
+        self.wire = wire
+        # True while the socket's sender is inside a send: the wire must wait for it.
+        self.sending = False
+
+    def push_frame(self, text: str, framed: bytes | None = None) -> bool:
+        """Send a frame: on the wire (``framed``: its bytes there) when nothing is ahead of it, else queued.
+
+        Returns whether it went on the wire.
+        """
+        if (
+            framed is not None
+            and self.wire is not None
+            and not self._items
+            and not self.sending
+            and self.close_code is None
+            and self.wire.write(framed)
+        ):
+            return True
+        if self._frames >= self._capacity:
+            self._drop_oldest_frame()
+        self._items.append((True, text))
+        self._frames += 1
+        self._ready.set()
+        return False
+
+    def push(self, text: str) -> None:
+        self._items.append((False, text))
+        self._ready.set()
+
+    def close(self, code: int) -> None:
+        """No more messages: ``next`` returns None once the rest is sent; close with ``code``."""
+        if self.close_code is None:
+            self.close_code = code
+            self._items.append((False, None))
+            self._ready.set()
+
+    def drain(self) -> list[str]:
+        """Everything still queued, without waiting (for a last flush before closing)."""
+        texts = [text for _, text in self._items if text is not None]
+        self._items.clear()
+        self._frames = 0
+        return texts
+
+    async def next(self) -> str | None:
+        while not self._items:
+            self._ready.clear()
+            await self._ready.wait()
+        is_frame, text = self._items.popleft()
+        if is_frame:
+            self._frames -= 1
+        return text
+
+    def _drop_oldest_frame(self) -> None:
+        for index, (is_frame, _) in enumerate(self._items):
+            if is_frame:
+                del self._items[index]
+                self._frames -= 1
+                self.dropped_frames += 1
+                return
