@@ -27,7 +27,7 @@ class ApiError(Exception):
         return {"code": self.code, "message": self.message, **self.extra}
 
 
-def documented(**codes_by_status: str) -> dict[int, dict[str, str]]:
+def documented(**codes_by_status: str) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` for a route's error answers: ``documented(_404="A or B")``."""
     return {int(status.lstrip("_")): {"description": codes} for status, codes in codes_by_status.items()}
 

@@ -13,7 +13,7 @@ import secrets
 
 from app.topicfollower import TopicFollower
 from schemas.codec import Codec
-from schemas.records import SeatRequested
+from schemas.records import Flow, SeatRequested
 from schemas.views import SeatDecision
 
 
@@ -34,7 +34,7 @@ class SeatBroker:
             future.set_result(decision)
 
     async def request(
-        self, send_command, session_id: str, engine_version: int, viewer_id: str, flow: str, timeout: float
+        self, send_command, session_id: str, engine_version: int, viewer_id: str, flow: Flow, timeout: float
     ) -> SeatDecision:
         """Ask for a seat; returns the owner's decision."""
         request_id = "req_" + secrets.token_hex(10)

@@ -40,8 +40,11 @@ class TokenConfigError(ValueError):
     """The configured signing keys are unusable; raised at startup."""
 
 
+TokenErrorCode = Literal["TOKEN_EXPIRED", "TOKEN_INVALID", "FORBIDDEN"]
+
+
 class TokenError(Exception):
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: TokenErrorCode, message: str) -> None:
         super().__init__(message)
         self.code = code
         self.message = message

@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
@@ -120,7 +120,7 @@ class RunLog:
             if record.key in wanted
         ]
 
-    async def frames(self, results: Sequence[dict]) -> dict[str, list[Logged]]:
+    async def frames(self, results: Sequence[Mapping[str, Any]]) -> dict[str, list[Logged]]:
         """The frames published for runs of one partition, by session, in log order (see the module docstring)."""
         finals = {r["sessionId"]: r["ticks"] for r in results if r["ticks"] > 0 and r["startedAtMs"] is not None}
         out: dict[str, list[Logged]] = {session_id: [] for session_id in finals}

@@ -8,16 +8,19 @@ the union of every shard's best ``n``, the merge is exact for any limit up to ``
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
 
 SHARD_SIZE = 100  # the largest leaderboard a client may ask for
 
 
-def rank_key(entry: dict[str, Any]) -> tuple[int, int, str]:
+Entry = TypeVar("Entry", bound=Mapping[str, Any])
+
+
+def rank_key(entry: Mapping[str, Any]) -> tuple[int, int, str]:
     return -entry["score"], entry["endedAtMs"], entry["sessionId"]
 
 
-def merge(shards: Iterable[list[dict[str, Any]]], limit: int) -> list[dict[str, Any]]:
+def merge(shards: Iterable[Iterable[Entry]], limit: int) -> list[Entry]:
     """A game's best ``limit`` runs from its shards, best first."""
     return sorted((e for shard in shards for e in shard), key=rank_key)[:limit]

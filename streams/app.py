@@ -7,8 +7,11 @@ own. Processing is at-least-once; handlers are idempotent (see streams.sessions)
 
 from __future__ import annotations
 
+from typing import cast
+
 import faust
 import faust.web
+from faust.tables.manager import TableManager
 
 from infra.settings import KafkaSettings, TopicSettings, WorkerSettings
 from streams.gaps.catchup import CatchUp
@@ -64,7 +67,7 @@ def install_readiness(app: faust.App, runtime: SessionRuntime, catch_ups: list[C
         # A worker may own no partition (more workers than partitions): still ready.
         ready = (
             runtime.assigned_once
-            and app.tables.recovery.completed.is_set()
+            and cast(TableManager, app.tables).recovery.completed.is_set()
             and owned == recovered
             and not app.rebalancing
         )

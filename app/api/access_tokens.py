@@ -106,7 +106,7 @@ async def _spectate(
     )
 
 
-SPECTATE_ERRORS = {
+SPECTATE_ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "GAME_NOT_FOUND or SESSION_NOT_FOUND"},
     403: {"description": "NOT_SPECTATABLE: a practice session"},
     409: {"description": "SPECTATORS_FULL (with spectatorsCurrent, spectatorsMax) or SESSION_ENDED"},

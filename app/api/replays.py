@@ -63,7 +63,7 @@ class RunFrames:
         """The run's published SessionFrame datums, one per tick, in tick order."""
         async with self._turns, LogReader(self._bootstrap) as reader:
             logged = (await RunLog(reader, self._partitions).frames([result])).get(result["sessionId"], [])
-        by_tick = {}
+        by_tick: dict[int, dict[str, Any]] = {}
         for each in logged:
             by_tick.setdefault(each.value["seq"], each.value)
         return [by_tick[tick] for tick in sorted(by_tick)]

@@ -43,7 +43,7 @@ def session_public(view: SessionView, latest: Frame | None) -> dict[str, Any]:
     tick, score = view.tick, view.score
     if latest is not None and latest.tick > tick:
         tick, score = latest.tick, latest.score()
-    body = {
+    body: dict[str, Any] = {
         "sessionId": view.sessionId,
         "game": view.game,
         "mode": view.mode,

@@ -230,7 +230,7 @@ async def play(ws: WebSocket, slug: str, sessionId: str = "") -> None:
 
 async def _serve(session: SocketSession, view: SessionView, on_message, release, on_seat_freed) -> None:
     """Welcome, relay, and on the way out let go of the seat unless another socket took it."""
-    code = m.Close.NORMAL
+    code: int = m.Close.NORMAL
     try:
         await session.welcome(view)
         code = await _run(session, on_message)

@@ -178,7 +178,7 @@ class Spectators:
 @dataclass(frozen=True, slots=True)
 class End:
     t: ClassVar[str] = "end"
-    result: RunResult
+    result: RunResult | None
 
     def encode(self) -> str:
         return _json(_body(self))

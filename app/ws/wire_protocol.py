@@ -6,6 +6,8 @@ does not import uvicorn.
 
 from __future__ import annotations
 
+from typing import Any
+
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from app.ws.wire import WIRE_EXTENSION, FrameWire
@@ -15,5 +17,6 @@ class WireWebSocketProtocol(WebSocketsSansIOProtocol):
     """uvicorn's ``websockets-sansio`` protocol, with a ``FrameWire`` in each socket's scope."""
 
     async def run_asgi(self) -> None:
-        self.scope["extensions"][WIRE_EXTENSION] = FrameWire(self)
+        extensions: dict[str, Any] = self.scope["extensions"]
+        extensions[WIRE_EXTENSION] = FrameWire(self)
         await super().run_asgi()

@@ -25,6 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 STATIC_CHECKS = (
     ("ruff", "check", "."),
     ("ruff", "format", "--check", "."),
+    ("mypy",),  # its files and strictness are in pyproject.toml
 )
 ROOT = Path(__file__).resolve().parents[2]
 

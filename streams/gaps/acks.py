@@ -19,6 +19,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
+from typing import cast
 
 import faust
 from faust.types import EventT
@@ -28,7 +30,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[EventT], Awaitable[Sequence[asyncio.Future]]]
 
 
-def write(table: faust.Table, partition: int, key: bytes, value: bytes) -> asyncio.Future:
+def write(table: faust.types.TableT, partition: int, key: bytes, value: bytes) -> asyncio.Future:
     """``table[key] = value`` for an event of ``partition``; returns the changelog send's future.
 
     ``Table.__setitem__`` sends the changelog record and drops the future that says
@@ -51,7 +53,7 @@ class DurableAcks:
 
     async def consume(self, stream: faust.StreamT, handle: Handler) -> None:
         """Hand every event of ``stream`` to ``handle``, which returns its table writes' futures."""
-        manual = stream.noack()
+        manual = cast(faust.Stream, stream).noack()  # StreamT does not declare noack
         async for event in manual.events():
             writes = await handle(event)
             key = (event.message.topic, event.message.partition)
@@ -61,7 +63,7 @@ class DurableAcks:
                 continue
             task = asyncio.create_task(self._ack_in_order(manual, event, writes, earlier))
             self._latest[key] = task  # also keeps the task from being collected
-            task.add_done_callback(lambda done, key=key: self._forget(key, done))
+            task.add_done_callback(partial(self._forget, key))
 
     async def settled(self) -> None:
         """Wait until every event handled so far is acked, or known never to be."""

@@ -25,7 +25,6 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import faust
 from aiokafka import TopicPartition
@@ -33,6 +32,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from infra.logreader import LogReader
+from streams.rebalances import follow_rebalances
 
 log = logging.getLogger(__name__)
 
@@ -68,14 +68,7 @@ class CatchUp:
 
     def connect(self) -> None:
         """Follow the app's rebalances."""
-
-        @self.app.on_partitions_revoked.connect
-        async def on_revoked(sender: Any, revoked: set, **_: Any) -> None:
-            self.on_revoked(revoked)
-
-        @self.app.on_rebalance_complete.connect
-        async def on_rebalance_complete(sender: Any, **_: Any) -> None:
-            self.on_assignment_ready()
+        follow_rebalances(self.app, self.on_revoked, self.on_assignment_ready)
 
     def on_revoked(self, revoked: set[TopicPartition]) -> None:
         for tp in revoked:

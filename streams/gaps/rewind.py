@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import faust
 from faust.types import TP
@@ -32,8 +33,11 @@ def agent_topics(app: faust.App) -> frozenset[str]:
     return frozenset(name for agent in app.agents.values() for name in agent.channel.topics)
 
 
-def rewind_uncommitted(consumer: faust.types.ConsumerT, topics: Iterable[str]) -> None:
-    """From now on, ``consumer``'s seek to committed offsets also rewinds uncommitted partitions of ``topics``."""
+def rewind_uncommitted(consumer: Any, topics: Iterable[str]) -> None:
+    """From now on, ``consumer``'s seek to committed offsets also rewinds uncommitted partitions of ``topics``.
+
+    ``consumer`` is Faust's concrete consumer: its ConsumerT interface does not declare
+    ``seek_to_committed``."""
     names = frozenset(topics)
     seek_to_committed = consumer.seek_to_committed
 
@@ -49,4 +53,4 @@ def rewind_uncommitted(consumer: faust.types.ConsumerT, topics: Iterable[str]) -
             )
         return committed
 
-    consumer.seek_to_committed = seek_to_committed_or_start  # type: ignore[method-assign]
+    consumer.seek_to_committed = seek_to_committed_or_start

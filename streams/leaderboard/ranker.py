@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 
 class Ranker:
-    def __init__(self, app: faust.App, table: faust.Table, *, results: str, bootstrap: str) -> None:
+    def __init__(self, app: faust.App, table: faust.types.TableT, *, results: str, bootstrap: str) -> None:
         self.table = table
         self.results = results
         self.codec = Codec()
@@ -46,9 +46,11 @@ class Ranker:
         records = [*backlog.get(self.results, []), (message.offset, message.value)]
         return [write for offset, value in records for write in self._offer(message.partition, offset, value)]
 
-    def _offer(self, partition: int, offset: int, value: bytes) -> list[asyncio.Future]:
+    def _offer(self, partition: int, offset: int, value: bytes | None) -> list[asyncio.Future]:
         """Offer one result to its shard; returns the shard write's future, if the shard changed."""
         try:
+            if value is None:
+                raise CodecError("a record without a value")
             result = self.codec.decode("RunResult", value)
         except CodecError as exc:
             log.error("skipping unreadable result at %d@%d: %s", partition, offset, exc)

@@ -54,7 +54,7 @@ class RewardsPipeline:
     def __init__(
         self,
         app: faust.App,
-        table: faust.Table,
+        table: faust.types.TableT,
         outcomes: faust.TopicT,
         *,
         results: str,
@@ -85,7 +85,7 @@ class RewardsPipeline:
                 writes += await self._fold_record(topic, partition, offset, value)
         return writes + await self._fold_record(message.topic, partition, message.offset, message.value)
 
-    async def _fold_record(self, topic: str, partition: int, offset: int, value: bytes) -> list[asyncio.Future]:
+    async def _fold_record(self, topic: str, partition: int, offset: int, value: bytes | None) -> list[asyncio.Future]:
         fact = self._decode_fact(topic, partition, offset, value)
         return [] if fact is None else await self._fold(partition, *fact)
 
@@ -107,8 +107,10 @@ class RewardsPipeline:
     def _write(self, partition: int, key: bytes, value: bytes) -> asyncio.Future:
         return acks.write(self.table, partition, key, value)
 
-    def _decode_fact(self, topic: str, partition: int, offset: int, value: bytes) -> tuple[str, Fact] | None:
+    def _decode_fact(self, topic: str, partition: int, offset: int, value: bytes | None) -> tuple[str, Fact] | None:
         try:
+            if value is None:
+                raise CodecError("a record without a value")
             if topic == self.results:
                 result = self.codec.decode("RunResult", value)
                 return result["sessionId"], ResultIn(result)

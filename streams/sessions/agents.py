@@ -9,8 +9,6 @@ when a rebalance starts and ends.
 
 from __future__ import annotations
 
-from typing import Any
-
 import faust
 
 from infra import heap
@@ -28,6 +26,7 @@ from schemas.topics import (
     SPECTATORS_VIEW,
     table_turns_topic,
 )
+from streams.rebalances import follow_rebalances
 from streams.sessions.clock import ClockProcess, ClockSettings
 from streams.sessions.direct import DirectTopic
 from streams.sessions.runtime import SessionRuntime
@@ -46,7 +45,7 @@ def install(app: faust.App, worker: WorkerSettings, topics: TopicSettings, boots
     def topic(name: str) -> faust.TopicT:
         return app.topic(name, key_type=bytes, value_type=bytes, partitions=topics.partitions)
 
-    def table(name: str) -> faust.Table:
+    def table(name: str) -> faust.types.TableT:
         return app.Table(name, key_type=bytes, value_type=bytes, partitions=topics.partitions)
 
     runtime = SessionRuntime(
@@ -102,13 +101,7 @@ def install(app: faust.App, worker: WorkerSettings, topics: TopicSettings, boots
             await runtime.topics.frames.stop()
             await runtime.topics.seat_replies.stop()
 
-    @app.on_partitions_revoked.connect
-    async def on_revoked(sender: Any, revoked: set, **_: Any) -> None:
-        runtime.on_revoked(revoked)
-
-    @app.on_rebalance_complete.connect
-    async def on_rebalance_complete(sender: Any, **_: Any) -> None:
-        runtime.on_assignment_ready()
+    follow_rebalances(app, runtime.on_revoked, runtime.on_assignment_ready)
 
     return runtime
 
@@ -120,10 +113,10 @@ class _RebalancePausesClock(faust.Sensor):
         super().__init__()
         self.clock = clock
 
-    def on_rebalance_start(self, app: faust.AppT) -> dict:
+    def on_rebalance_start(self, app: faust.types.AppT) -> dict:
         self.clock.set_paused(True)
         return super().on_rebalance_start(app)
 
-    def on_rebalance_end(self, app: faust.AppT, state: dict) -> None:
+    def on_rebalance_end(self, app: faust.types.AppT, state: dict) -> None:
         self.clock.set_paused(False)
         super().on_rebalance_end(app, state)

@@ -30,7 +30,7 @@ from streams.sessions.wiring import RuntimeTables, RuntimeTopics
 class TableQueue:
     """One partition's table writes awaiting its turn."""
 
-    writes: list[tuple[faust.Table, bytes, bytes]] = field(default_factory=list)
+    writes: list[tuple[faust.types.TableT, bytes, bytes]] = field(default_factory=list)
     # Sessions whose views are to be written at the next turn, as they stand then.
     views_due: dict[str, SessionState] = field(default_factory=dict)
     # (current, max) of each active session's spectator count as last written.

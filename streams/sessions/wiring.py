@@ -17,16 +17,16 @@ from streams.sessions.direct import DirectTopic
 @dataclass
 class RuntimeTopics:
     commands: faust.TopicT
-    frames: faust.TopicT | DirectTopic
+    frames: DirectTopic
     results: faust.TopicT
-    seat_replies: faust.TopicT | DirectTopic
+    seat_replies: DirectTopic
     triggers: faust.TopicT
     turns: faust.TopicT
 
 
 @dataclass
 class RuntimeTables:
-    sessions: faust.Table  # SessionView
-    spectators: faust.Table  # SpectatorCount
-    state: faust.Table  # SessionState
-    checkpoints: faust.Table  # PartitionCheckpoint
+    sessions: faust.types.TableT  # SessionView
+    spectators: faust.types.TableT  # SpectatorCount
+    state: faust.types.TableT  # SessionState
+    checkpoints: faust.types.TableT  # PartitionCheckpoint
