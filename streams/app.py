@@ -10,6 +10,7 @@ from __future__ import annotations
 import faust
 import faust.web
 
+from infra.kafkaclients import faust_credentials
 from infra.settings import KafkaSettings, TopicSettings, WorkerSettings
 from streams.leaderboard import agents as leaderboard
 from streams.rewards import agents as rewards
@@ -23,6 +24,7 @@ def create_app(worker: WorkerSettings, kafka: KafkaSettings, topics: TopicSettin
     app = faust.App(
         worker.app_id,
         broker=f"kafka://{kafka.bootstrap_servers}",
+        broker_credentials=faust_credentials(kafka),
         store="rocksdb://",
         datadir=str(worker.worker_data_dir),
         topic_partitions=topics.partitions,

@@ -61,6 +61,7 @@ from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
+from infra.kafkaclients import client_options
 from infra.logreader import LogReader
 from schemas.codec import Codec, CodecError
 from schemas.records import SnapshotTriggered, decode_command
@@ -176,7 +177,7 @@ class RewardsPipeline:
     async def _committed(self, partition: int, topics: tuple[str, ...]) -> dict[str, int]:
         """The group's committed offset of ``partition`` of each topic (0 where nothing is committed)."""
         tps = [TopicPartition(topic, partition) for topic in topics]
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
+        admin = AIOKafkaAdminClient(**client_options(self.bootstrap))
         await admin.start()
         try:
             offsets = await admin.list_consumer_group_offsets(self.app.conf.id, partitions=tps)
