@@ -15,6 +15,7 @@ from aiokafka import AIOKafkaProducer
 
 from app.views import MaterializedView, V
 from infra.appender import CommandAppender
+from infra.kafkaclients import client_options
 from schemas.codec import Codec
 from schemas.records import CommandBody
 from schemas.topics import (
@@ -34,7 +35,7 @@ class EdgeBus:
         self.producer_id = f"{edge_id}:{secrets.token_hex(4)}"
         self._bootstrap = bootstrap
         self._producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap,
+            **client_options(bootstrap),
             acks="all",
             enable_idempotence=True,
             client_id=self.producer_id,

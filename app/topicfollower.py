@@ -13,6 +13,7 @@ from collections.abc import Callable
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from infra.aio import cancel_and_wait
+from infra.kafkaclients import client_options
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +22,7 @@ class TopicFollower:
     def __init__(self, bootstrap: str, topic: str, partitions: int, on_value: Callable[[bytes], None]) -> None:
         self.topic = topic
         self._tps = [TopicPartition(topic, p) for p in range(partitions)]
-        self._consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+        self._consumer = AIOKafkaConsumer(**client_options(bootstrap), enable_auto_commit=False)
         self._on_value = on_value
         self._task: asyncio.Task | None = None
         self.started = asyncio.Event()

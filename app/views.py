@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from infra.aio import cancel_and_wait
+from infra.kafkaclients import client_options
 from schemas.codec import Codec, CodecError
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,7 @@ class MaterializedView(Generic[V]):
 
     async def start(self) -> None:
         self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._bootstrap,
+            **client_options(self._bootstrap),
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             client_id=f"view-{self.topic}",

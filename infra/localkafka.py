@@ -19,7 +19,9 @@ Invariants:
 * With an external cluster (``MOLT_KAFKA_BOOTSTRAP``) nothing is resolved, started or
   stopped; ``start`` returns that bootstrap.
 
-``start_scratch_kafka`` starts a throwaway broker for tests and benchmarks.
+``start_scratch_kafka`` starts a throwaway broker for tests and benchmarks. With
+``SecuredListeners`` (``infra.securebroker``) the broker takes only TLS and SASL
+clients, and ``settings`` say how this module's own probe logs in.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from infra.aio import run_on_own_loop
+from infra.kafkaclients import client_options
+from infra.securebroker import SecuredListeners
 from infra.settings import REPO_ROOT, KafkaSettings
 
 INFRA_DIR = REPO_ROOT / "infra" / "kafka"
@@ -83,19 +87,24 @@ def free_port(host: str = "127.0.0.1") -> int:
     return free_ports(1, host)[0]
 
 
-def render_server_properties(settings: KafkaSettings) -> str:
+def render_server_properties(settings: KafkaSettings, secured: SecuredListeners | None = None) -> str:
     """The broker config: one combined node on ``settings.host``, nothing replicated."""
     host, port, controller_port = settings.host, settings.port, settings.controller_port
-    lines = [
-        "process.roles=broker,controller",
-        f"node.id={NODE_ID}",
-        # A static voter set rather than a formatted one, so changing ports needs no reformat.
-        f"controller.quorum.voters={NODE_ID}@{host}:{controller_port}",
+    listeners = [
         f"listeners=PLAINTEXT://{host}:{port},CONTROLLER://{host}:{controller_port}",
         f"advertised.listeners=PLAINTEXT://{host}:{port}",
         "controller.listener.names=CONTROLLER",
         "inter.broker.listener.name=PLAINTEXT",
         "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+    ]
+    if secured is not None:
+        listeners = secured.listener_properties(host, port, controller_port)
+    lines = [
+        "process.roles=broker,controller",
+        f"node.id={NODE_ID}",
+        # A static voter set rather than a formatted one, so changing ports needs no reformat.
+        f"controller.quorum.voters={NODE_ID}@{host}:{controller_port}",
+        *listeners,
         f"log.dirs={settings.data_dir}",
         # One node: every internal topic has a single replica.
         "offsets.topic.replication.factor=1",
@@ -193,8 +202,8 @@ def _listening(host: str, port: int) -> bool:
         return False
 
 
-async def _answers_metadata(bootstrap: str) -> bool:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+async def _answers_metadata(bootstrap: str, settings: KafkaSettings) -> bool:
+    admin = AIOKafkaAdminClient(**client_options(bootstrap, settings), request_timeout_ms=5000)
     try:
         await asyncio.wait_for(admin.start(), timeout=5.0)
         cluster = await asyncio.wait_for(admin.describe_cluster(), timeout=5.0)
@@ -208,8 +217,15 @@ async def _answers_metadata(bootstrap: str) -> bool:
 class LocalKafka:
     """One local broker, described by ``settings``; several instances may share a jar cache."""
 
-    def __init__(self, settings: KafkaSettings, *, report: Callable[[str], None] = _stderr) -> None:
+    def __init__(
+        self,
+        settings: KafkaSettings,
+        *,
+        report: Callable[[str], None] = _stderr,
+        secured: SecuredListeners | None = None,
+    ) -> None:
         self.settings = settings
+        self.secured = secured
         self._report = report
         version_dir = settings.cache_dir / settings.version
         self.lib_dir = version_dir / "lib"
@@ -282,12 +298,13 @@ class LocalKafka:
         if self.settings.is_external or self.is_running():
             return self.bootstrap
         s = self.settings
-        for port in (s.port, s.controller_port):
+        ports = (s.port, s.controller_port) + ((self.secured.mtls_port,) if self.secured else ())
+        for port in ports:
             if _listening(s.host, port):
                 raise LocalKafkaError(f"{s.host}:{port} is already in use by another process")
         lib_dir = self.ensure_jars()
         self.properties_path.parent.mkdir(parents=True, exist_ok=True)
-        self.properties_path.write_text(render_server_properties(s))
+        self.properties_path.write_text(render_server_properties(s, self.secured))
         self._format(lib_dir)
         pid = self._spawn(lib_dir)
         try:
@@ -324,6 +341,7 @@ class LocalKafka:
         command = self._java_command(
             lib_dir, "kafka.tools.StorageTool",
             "format", "--cluster-id", CLUSTER_ID, "--config", str(self.properties_path),
+            *(self.secured.format_arguments() if self.secured else []),
         )  # fmt: skip
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode != 0:
@@ -356,7 +374,7 @@ class LocalKafka:
         while time.monotonic() < deadline:
             if not _alive(pid):
                 raise LocalKafkaError(f"Kafka exited while starting; {_log_excerpt(self.log_path)}")
-            if _listening(s.host, s.port) and run_on_own_loop(_answers_metadata(self.bootstrap)):
+            if _listening(s.host, s.port) and run_on_own_loop(_answers_metadata(self.bootstrap, s)):
                 return
             time.sleep(POLL_S)
         raise LocalKafkaError(
@@ -380,12 +398,13 @@ class LocalKafka:
         return str(self.properties_path).encode() in cmdline.split(b"\0")
 
 
-def start_scratch_kafka(root: Path) -> tuple[str, Callable[[], object]]:
+def start_scratch_kafka(root: Path, secured: SecuredListeners | None = None) -> tuple[str, Callable[[], object]]:
     """Bootstrap servers of a ready broker for tests and benchmarks, and the callable that stops it.
 
     With ``MOLT_KAFKA_BOOTSTRAP`` set that cluster is used and nothing is started;
     otherwise a broker on free ports keeps its data and log under ``root`` and its jars
     in the shared cache, so it never collides with a developer's ``molt kafka start``.
+    A ``secured`` broker is probed with the process's own client settings (MOLT_KAFKA_*).
     """
     settings = KafkaSettings()
     if settings.is_external:
@@ -399,6 +418,7 @@ def start_scratch_kafka(root: Path) -> tuple[str, Callable[[], object]]:
                 "data_dir": root / "data",
                 "log_dir": root / "logs",
             }
-        )
+        ),
+        secured=secured,
     )
     return kafka.start(), kafka.stop

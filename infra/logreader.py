@@ -15,6 +15,8 @@ from collections.abc import AsyncGenerator
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
+from infra.kafkaclients import client_options
+
 CHUNK = 256
 FETCH_BYTES = 16 * 1024 * 1024
 
@@ -26,7 +28,7 @@ class LogReader:
         # holds, so each fetch is a round trip the reader waits for (a run's FrameBatches
         # are megabytes). A position before the log start (retention) moves to the start.
         self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=10,
+            **client_options(bootstrap), enable_auto_commit=False, fetch_max_wait_ms=10,
             max_partition_fetch_bytes=FETCH_BYTES, auto_offset_reset="earliest",
         )  # fmt: skip
         self._ends: dict[TopicPartition, int] = {}

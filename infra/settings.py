@@ -8,17 +8,26 @@ time. Secrets have a development default only while ``MOLT_ENV=development``.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 class KafkaSettings(BaseSettings):
-    """Where Kafka is, and how the local single-node cluster is laid out."""
+    """Where Kafka is, how every client secures its connections, and how the local
+    single-node cluster is laid out.
 
-    model_config = SettingsConfigDict(env_prefix="MOLT_KAFKA_", extra="ignore")
+    Security (``infra.kafkaclients`` turns it into client options): PLAINTEXT, SSL
+    (TLS; with ``cert_file`` and ``key_file``, mutual TLS) or SASL_SSL (a SASL login over
+    TLS). A combination that would be ignored or could not log in is refused here with
+    one line naming the setting; the password never appears in a repr or an error.
+    """
+
+    # Errors name the setting, never echo the input: it may hold the password.
+    model_config = SettingsConfigDict(env_prefix="MOLT_KAFKA_", extra="ignore", hide_input_in_errors=True)
 
     # When set, everything uses this cluster and nothing local is started.
     bootstrap: str | None = None
@@ -30,6 +39,48 @@ class KafkaSettings(BaseSettings):
     data_dir: Path = REPO_ROOT / "var" / "kafka" / "data"
     log_dir: Path = REPO_ROOT / "var" / "kafka" / "logs"
     start_timeout_s: float = 90.0
+
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
+    username: str | None = None
+    # The password, or a file holding it (a mounted secret): exactly one with SASL_SSL.
+    password: SecretStr | None = None
+    password_file: Path | None = None
+    # The CA that signed the brokers' certificates; unset, the system's trust store.
+    ca_file: Path | None = None
+    # The client's certificate chain and private key (PEM), for mutual TLS.
+    cert_file: Path | None = None
+    key_file: Path | None = None
+
+    @model_validator(mode="after")
+    def _check_security(self) -> KafkaSettings:
+        protocol = f"MOLT_KAFKA_SECURITY_PROTOCOL={self.security_protocol}"
+        sasl = {"MOLT_KAFKA_USERNAME": self.username, "MOLT_KAFKA_PASSWORD": self.password,
+                "MOLT_KAFKA_PASSWORD_FILE": self.password_file}  # fmt: skip
+        tls = {"MOLT_KAFKA_CA_FILE": self.ca_file, "MOLT_KAFKA_CERT_FILE": self.cert_file,
+               "MOLT_KAFKA_KEY_FILE": self.key_file}  # fmt: skip
+        # A setting the protocol would ignore is a mistake: the client would connect less secured than meant.
+        ignored = {"PLAINTEXT": {**sasl, **tls}, "SSL": sasl, "SASL_SSL": {}}[self.security_protocol]
+        for name, value in ignored.items():
+            if value is not None:
+                raise ValueError(f"{name} is set but {protocol} does not use it")
+        if self.security_protocol == "SASL_SSL":
+            if not self.username:
+                raise ValueError(f"MOLT_KAFKA_USERNAME is required with {protocol}")
+            if (self.password is None) == (self.password_file is None):
+                raise ValueError(f"set one of MOLT_KAFKA_PASSWORD and MOLT_KAFKA_PASSWORD_FILE with {protocol}")
+        if (self.cert_file is None) != (self.key_file is None):
+            raise ValueError("MOLT_KAFKA_CERT_FILE and MOLT_KAFKA_KEY_FILE go together (mutual TLS)")
+        for name, path in {**tls, "MOLT_KAFKA_PASSWORD_FILE": self.password_file}.items():
+            if path is not None and not path.is_file():
+                raise ValueError(f"{name}: {path} is not a file")
+        return self
+
+    def sasl_password(self) -> str:
+        """The SASL password, read from its file each time (a rotated secret is picked up)."""
+        if self.password_file is not None:
+            return self.password_file.read_text().rstrip("\r\n")
+        return self.password.get_secret_value() if self.password is not None else ""
 
     @property
     def is_external(self) -> bool:

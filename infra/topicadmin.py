@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from infra.kafkaclients import client_options
 from infra.settings import TopicSettings
 from schemas.topics import all_topics
 
@@ -19,7 +20,7 @@ class TopicLayoutError(Exception):
 async def ensure_topics(bootstrap: str, settings: TopicSettings, app_id: str) -> list[str]:
     """Create missing topics (views' changelogs included); return the names created."""
     specs = all_topics(app_id)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="molt-topics")
+    admin = AIOKafkaAdminClient(**client_options(bootstrap), client_id="molt-topics")
     await admin.start()
     try:
         existing = set(await admin.list_topics())

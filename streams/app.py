@@ -13,6 +13,7 @@ import faust
 import faust.web
 from faust.tables.manager import TableManager
 
+from infra.kafkaclients import faust_credentials
 from infra.settings import KafkaSettings, TopicSettings, WorkerSettings
 from streams.gaps.catchup import CatchUp
 from streams.gaps.rewind import agent_topics, rewind_uncommitted
@@ -26,6 +27,7 @@ def create_app(worker: WorkerSettings, kafka: KafkaSettings, topics: TopicSettin
     app = faust.App(
         worker.app_id,
         broker=f"kafka://{kafka.bootstrap_servers}",
+        broker_credentials=faust_credentials(kafka),
         store="rocksdb://",
         datadir=str(worker.worker_data_dir),
         topic_partitions=topics.partitions,

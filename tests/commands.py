@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.structs import ConsumerRecord
 
+from infra.kafkaclients import client_options
 from infra.runlog import session_partition
 from molt.bench.bots import BotDriver
 from molt.bench.writer import CommandWriter
@@ -43,7 +44,7 @@ class TopicReader:
         self.topic = topic
         self.schema = schema
         self._tps = [TopicPartition(topic, p) for p in range(partitions)]
-        self._consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+        self._consumer = AIOKafkaConsumer(**client_options(bootstrap), enable_auto_commit=False)
         self.records: list[dict] = []
 
     async def __aenter__(self) -> TopicReader:

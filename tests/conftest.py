@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -28,15 +29,20 @@ def topic_partitions() -> int:
     return TEST_PARTITIONS
 
 
-@pytest.fixture(scope="session")
-def stack(kafka_bootstrap: str, topic_partitions: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """One worker and one edge, shared by the tests that only need a running product."""
-    running = Stack(kafka_bootstrap, tmp_path_factory.mktemp("stack"), topic_partitions)
+def stack_with_a_worker(bootstrap: str, root: Path, partitions: int) -> Iterator[Stack]:
+    """A fixture's stack on ``bootstrap`` with one worker running, closed at the fixture's end."""
+    running = Stack(bootstrap, root, partitions)
     try:
         running.start_worker("worker-1")
         yield running
     finally:
         running.close()
+
+
+@pytest.fixture(scope="session")
+def stack(kafka_bootstrap: str, topic_partitions: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """One worker and one edge, shared by the tests that only need a running product."""
+    yield from stack_with_a_worker(kafka_bootstrap, tmp_path_factory.mktemp("stack"), topic_partitions)
 
 
 @pytest.fixture(scope="session")

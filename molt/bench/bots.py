@@ -35,6 +35,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
 from infra.aio import cancel_and_wait
+from infra.kafkaclients import client_options
 from molt.bench.quiet import Quiet, reference_quiet
 from molt.bench.writer import CommandWriter
 from molt.sdk import InputGate
@@ -70,7 +71,7 @@ class BotDriver:
         self.over: set[str] = set()
         self.inputs_sent = 0
         self._tps = [TopicPartition(SESSION_FRAMES.name, p) for p in range(partitions)]
-        self._consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+        self._consumer = AIOKafkaConsumer(**client_options(bootstrap), enable_auto_commit=False)
         self._task: asyncio.Task | None = None
 
     async def start(self) -> None:

@@ -18,6 +18,7 @@ import time
 from aiokafka import AIOKafkaProducer
 
 from infra.aio import cancel_and_wait
+from infra.kafkaclients import client_options
 from molt.bench.pacing import ticks
 from schemas.codec import Codec
 from schemas.topics import FRAMES_COMPRESSION, SESSION_FRAMES
@@ -43,7 +44,7 @@ class FrameFeed:
         self.partition = partition
         self.codec = Codec()
         self.frames = game_frames()
-        self._producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=0, compression_type=FRAMES_COMPRESSION)
+        self._producer = AIOKafkaProducer(**client_options(bootstrap), linger_ms=0, compression_type=FRAMES_COMPRESSION)
         self._task: asyncio.Task | None = None
 
     async def __aenter__(self) -> FrameFeed:

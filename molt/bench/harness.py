@@ -25,6 +25,7 @@ from typing import Any
 import uvloop
 from aiokafka.admin import AIOKafkaAdminClient
 
+from infra.kafkaclients import client_options
 from infra.localkafka import LocalKafkaError, start_scratch_kafka
 from infra.settings import KafkaSettings, TopicSettings
 from infra.topicadmin import TopicLayoutError, ensure_topics
@@ -173,7 +174,7 @@ async def interruptible(work: Coroutine[Any, Any, dict]) -> dict:
 
 async def _delete_topics(bootstrap: str, prefix: str) -> None:
     """Delete the topics the benchmark's worker made on a cluster that outlives the run."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="molt-bench")
+    admin = AIOKafkaAdminClient(**client_options(bootstrap), client_id="molt-bench")
     await admin.start()
     try:
         doomed = [name for name in await admin.list_topics() if name.startswith(prefix)]

@@ -14,6 +14,8 @@ import time
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from infra.kafkaclients import client_options
+
 # Round trips before timing starts: metadata, connections and the first fetch settle.
 WARM_UP = 20
 PAYLOAD = b"x" * 100
@@ -22,7 +24,7 @@ PAYLOAD = b"x" * 100
 async def roundtrip_ms(bootstrap: str, messages: int) -> list[float]:
     """``messages`` produce → consume round trips, in milliseconds."""
     topic = f"molt-bench-roundtrip-{secrets.token_hex(4)}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="molt-bench")
+    admin = AIOKafkaAdminClient(**client_options(bootstrap), client_id="molt-bench")
     await admin.start()
     try:
         await admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
@@ -33,8 +35,8 @@ async def roundtrip_ms(bootstrap: str, messages: int) -> list[float]:
 
 
 async def _measure(bootstrap: str, tp: TopicPartition, messages: int) -> list[float]:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    producer = AIOKafkaProducer(**client_options(bootstrap), acks="all")
+    consumer = AIOKafkaConsumer(**client_options(bootstrap), enable_auto_commit=False)
     await producer.start()
     await consumer.start()
     try:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from infra.kafkaclients import client_options
 from schemas.codec import Codec
 from schemas.records import Tick, decode_command
 from schemas.topics import SESSION_COMMANDS
@@ -38,7 +39,7 @@ async def tick_times(bootstrap: str, partitions: int, start_us: int, end_us: int
     """Per producer id, the ticks scheduled in ``[start_us, end_us)``, as the log holds them now."""
     codec = Codec()
     tps = [TopicPartition(SESSION_COMMANDS.name, p) for p in range(partitions)]
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**client_options(bootstrap), enable_auto_commit=False)
     await consumer.start()
     found: defaultdict[str, list[TickTime]] = defaultdict(list)
     try:

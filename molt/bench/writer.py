@@ -17,6 +17,7 @@ from collections.abc import Callable
 from aiokafka import AIOKafkaProducer
 
 from infra.appender import CommandAppender
+from infra.kafkaclients import client_options
 from schemas.codec import Codec
 from schemas.records import CommandBody, SessionCommand, encode_command
 from schemas.topics import SESSION_COMMANDS
@@ -30,7 +31,7 @@ class CommandWriter:
     def __init__(self, bootstrap: str, producer_id: str | None = None, max_in_flight: int = MAX_IN_FLIGHT) -> None:
         self.codec = Codec()
         self.producer_id = producer_id or f"test:{secrets.token_hex(4)}"
-        self._producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+        self._producer = AIOKafkaProducer(**client_options(bootstrap), acks="all", enable_idempotence=True)
         self._commands = CommandAppender(self._producer, self.codec, self.producer_id)
         self._window = asyncio.Semaphore(max_in_flight)
         self._failure: BaseException | None = None

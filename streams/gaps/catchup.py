@@ -31,6 +31,7 @@ from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
+from infra.kafkaclients import client_options
 from infra.logreader import LogReader
 from streams.rebalances import follow_rebalances
 
@@ -144,7 +145,7 @@ class CatchUp:
     async def _committed(self, partitions: list[int]) -> dict[TopicPartition, int]:
         """The group's committed offset of each of ``partitions`` of each topic (0 where there is none)."""
         tps = [TopicPartition(topic, partition) for partition in partitions for topic in self.topics]
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
+        admin = AIOKafkaAdminClient(**client_options(self.bootstrap))
         await admin.start()
         try:
             offsets = await admin.list_consumer_group_offsets(self.app.conf.id, partitions=tps)

@@ -17,6 +17,8 @@ import asyncio
 
 from aiokafka import AIOKafkaProducer
 
+from infra.kafkaclients import client_options
+
 # aiokafka's send waits while a partition's pending batch is full, until the sender
 # takes it, which is not before the request in flight is answered. One FrameBatch of
 # 250 sessions on 8 partitions (about 19 KB) fills a default batch (16 KiB) by itself,
@@ -39,7 +41,7 @@ class DirectTopic:
 
     async def start(self) -> None:
         self._producer = AIOKafkaProducer(
-            bootstrap_servers=self.bootstrap,
+            **client_options(self.bootstrap),
             acks="all",
             linger_ms=0,
             max_batch_size=MAX_BATCH_BYTES,

@@ -18,6 +18,8 @@ import asyncio
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
+from infra.kafkaclients import client_options
+
 # How long a fetch waits on the broker for records, and getmany for a fetch, ms.
 POLL_MS = 100
 # Records per getmany: enough for a tick's worth of inputs of many sessions.
@@ -70,4 +72,4 @@ class CommandReader:
 
 def consumer(bootstrap: str) -> AIOKafkaConsumer:
     """A consumer of session.commands outside any group: the runtime says what it reads."""
-    return AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=POLL_MS)
+    return AIOKafkaConsumer(**client_options(bootstrap), enable_auto_commit=False, fetch_max_wait_ms=POLL_MS)

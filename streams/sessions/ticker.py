@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
+from infra.kafkaclients import client_options
 from schemas.codec import Codec
 from schemas.records import SessionCommand, Tick, encode_command
 from streams.sessions.pacing import Schedule
@@ -84,7 +85,7 @@ class Ticker:
         self._stopping = asyncio.Event()
         self._started.set()
         while not self._stopping.is_set():
-            producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all", linger_ms=0)
+            producer = AIOKafkaProducer(**client_options(self.bootstrap), acks="all", linger_ms=0)
             try:
                 await producer.start()
                 await self._tick_until_stopped(producer)
