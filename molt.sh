@@ -5,7 +5,8 @@
 # Set-up is idempotent and quick once done: a virtualenv in .venv with the project
 # installed (its C frame writers compiled by Cython and gcc), Java + Maven for the local
 # Kafka and Chromium for the browser tests (from Debian's packages if missing; Playwright
-# drives /usr/bin/chromium and never downloads one).
+# drives /usr/bin/chromium and never downloads one), and the Colyseus peer's packages
+# (peers/colyseus, for `molt bench peers`) from the npm registry when node and npm are here.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -28,5 +29,16 @@ if [ ! -x .venv/bin/molt ] || [ pyproject.toml -nt "$stamp" ] \
   "$python" -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
   touch "$stamp"
+fi
+peer=peers/colyseus
+if command -v npm >/dev/null; then
+  # npm ci installs exactly the lockfile; again whenever the lockfile is newer than the install.
+  if [ ! -d "$peer/node_modules" ] || [ "$peer/package-lock.json" -nt "$peer/node_modules" ]; then
+    echo "setup: installing the Colyseus peer's packages into $peer/node_modules" >&2
+    (cd "$peer" && npm ci --no-audit --no-fund --loglevel=error >&2)
+    touch "$peer/node_modules"
+  fi
+else
+  echo "setup: no npm here; the Colyseus peer (molt bench peers) needs node and npm" >&2
 fi
 exec .venv/bin/molt "$@"

@@ -11,6 +11,7 @@ BENCHMARKS = {
     "runtime": "molt.commands.bench_runtime",
     "replay": "molt.commands.bench_replay",
     "edge": "molt.commands.bench_edge",
+    "peers": "molt.commands.bench_peers",
 }
 
 
