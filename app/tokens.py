@@ -80,7 +80,10 @@ class TokenKeys:
     @classmethod
     def from_settings(cls, settings: EdgeSettings) -> TokenKeys:
         if settings.token_keys.strip():
-            return cls.parse(settings.token_keys)
+            try:
+                return cls.parse(settings.token_keys)
+            except TokenConfigError as exc:
+                raise TokenConfigError(f"MOLT_EDGE_TOKEN_KEYS: {exc}") from None
         if settings.env == "development":
             return cls((TokenKey(DEVELOPMENT_KEY_ID, DEVELOPMENT_SECRET.encode()),))
         raise TokenConfigError(
