@@ -17,10 +17,11 @@ from app.api import access_tokens, agents, auth, leaderboard, replays, sessions
 from app.bus import EdgeBus
 from app.errors import INVALID, documented, install_error_handlers
 from app.identity import AgentDirectory
-from app.metrics import EdgeMetrics
+from app.metrics import EdgeMetrics, serving
 from app.ratelimit import RateLimiter
 from app.requestmetrics import RequestMetrics
 from app.seats import SeatBroker
+from app.securityheaders import SecurityHeaders
 from app.tokens import TokenIssuer, TokenKeys
 from app.topicfollower import TopicFollower
 from app.wallet import MemoryNonceStore
@@ -45,6 +46,7 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
         bus = EdgeBus(kafka.bootstrap_servers, edge.app_id, edge.edge_id, topics.partitions)
         fanout = Fanout(bus.codec)
         metrics.watch_fanout(fanout)
+        metrics.watch_views(lambda: bus.caught_up)
         bus.sessions.subscribe(fanout.on_session_view)
         bus.spectators.subscribe(fanout.on_spectators)
         frames = TopicFollower(kafka.bootstrap_servers, SESSION_FRAMES.name, topics.partitions, fanout.on_frames)
@@ -67,7 +69,8 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
         # Started: what exists now lives as long as the edge (see infra.heap).
         heap.settle()
         try:
-            yield
+            async with serving(metrics, edge.metrics_host, edge.metrics_port):
+                yield
         finally:
             renewals.cancel()
             await seats.follower.stop()
@@ -89,8 +92,11 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
     install_error_handlers(app)
 
     app.add_middleware(RequestMetrics, metrics=metrics)
+    app.add_middleware(SecurityHeaders, development=edge.development)
 
     app.include_router(ops.router)
+    if edge.metrics_port is None:
+        app.include_router(ops.metrics_router)
     app.include_router(agents.router)
     app.include_router(auth.router)
     app.include_router(sessions.router)

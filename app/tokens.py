@@ -84,7 +84,7 @@ class TokenKeys:
                 return cls.parse(settings.token_keys)
             except TokenConfigError as exc:
                 raise TokenConfigError(f"MOLT_EDGE_TOKEN_KEYS: {exc}") from None
-        if settings.env == "development":
+        if settings.development:
             return cls((TokenKey(DEVELOPMENT_KEY_ID, DEVELOPMENT_SECRET.encode()),))
         raise TokenConfigError(
             f"MOLT_EDGE_TOKEN_KEYS must be set when MOLT_EDGE_ENV={settings.env!r} "

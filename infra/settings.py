@@ -125,3 +125,8 @@ class EdgeSettings(BaseSettings):
     # set; then only there, on metrics_host (loopback unless opened deliberately).
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     metrics_host: str = "127.0.0.1"
+
+    @property
+    def development(self) -> bool:
+        """Asked for explicitly; any other ``env`` is production."""
+        return self.env == "development"
