@@ -18,13 +18,14 @@ from app.bus import EdgeBus
 from app.errors import INVALID, documented, install_error_handlers
 from app.identity import AgentDirectory
 from app.metrics import EdgeMetrics, serving
+from app.nonceclaims import NonceClaims
+from app.nonces import SignedNonces
 from app.ratelimit import RateLimiter
 from app.requestmetrics import RequestMetrics
 from app.seats import SeatBroker
 from app.securityheaders import SecurityHeaders
 from app.tokens import TokenIssuer, TokenKeys
 from app.topicfollower import TopicFollower
-from app.wallet import MemoryNonceStore
 from app.web import pages
 from app.ws import endpoint as websockets
 from app.ws.fanout import Fanout
@@ -38,7 +39,8 @@ from schemas.topics import SEAT_REPLIES, SESSION_FRAMES
 def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) -> FastAPI:
     metrics = EdgeMetrics()
     # Built before anything starts: a missing signing key outside development stops here.
-    tokens = TokenIssuer(TokenKeys.from_settings(edge), edge.token_ttl_s)
+    keys = TokenKeys.from_settings(edge)
+    tokens = TokenIssuer(keys, edge.token_ttl_s)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -52,6 +54,10 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
         frames = TopicFollower(kafka.bootstrap_servers, SESSION_FRAMES.name, topics.partitions, fanout.on_frames)
         seats = SeatBroker(kafka.bootstrap_servers, SEAT_REPLIES.name, topics.partitions, bus.codec)
         sockets = SocketRegistry()
+        claims = NonceClaims(
+            kafka.bootstrap_servers, topics.partitions, bus.codec, bus.publish, edge.nonce_ttl_s, edge.view_wait_s
+        )
+        app.state.nonce_claims = claims
         app.state.bus = bus
         app.state.agents = AgentDirectory(bus.agents)
         app.state.fanout = fanout
@@ -65,6 +71,7 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
         await bus.start()
         await frames.start()
         await seats.follower.start()
+        await claims.follower.start()
         renewals = asyncio.create_task(sockets.renew_forever(edge.seat_renew_s, renew))
         # Started: what exists now lives as long as the edge (see infra.heap).
         heap.settle()
@@ -73,6 +80,7 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
                 yield
         finally:
             renewals.cancel()
+            await claims.follower.stop()
             await seats.follower.stop()
             await frames.stop()
             await bus.stop()
@@ -87,7 +95,7 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
     app.state.settings = edge
     app.state.metrics = metrics
     app.state.tokens = tokens
-    app.state.nonces = MemoryNonceStore(edge.nonce_ttl_s)
+    app.state.nonces = SignedNonces(keys, edge.nonce_ttl_s)
     app.state.public_token_limiter = RateLimiter(edge.public_token_burst, edge.public_token_per_s)
     install_error_handlers(app)
 

@@ -109,8 +109,8 @@ class EdgeSettings(BaseSettings):
     siwe_domain: str = "localhost"
     siwe_uri: str = "http://localhost:8000"
     siwe_chain_id: int = 1
-    # At most a day: the claims that make a nonce single-use are kept a day (schemas.topics).
-    nonce_ttl_s: int = Field(default=300, ge=10, le=24 * 3600)
+    # At most an hour: well inside the day the claims that make a nonce single-use are kept.
+    nonce_ttl_s: int = Field(default=300, ge=10, le=3600)
     access_session_ttl_s: int = Field(default=24 * 3600, ge=60)
     # Public spectate tokens per client address: a token bucket.
     public_token_burst: int = Field(default=20, ge=1)
