@@ -55,7 +55,7 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
         seats = SeatBroker(kafka.bootstrap_servers, SEAT_REPLIES.name, topics.partitions, bus.codec)
         sockets = SocketRegistry()
         claims = NonceClaims(
-            kafka.bootstrap_servers, topics.partitions, bus.codec, bus.publish, edge.nonce_ttl_s, edge.view_wait_s
+            kafka.bootstrap_servers, topics.partitions, bus.codec, bus.publish, edge.nonce_ttl_s, edge.sign_in_wait_s
         )
         app.state.nonce_claims = claims
         app.state.bus = bus

@@ -61,7 +61,9 @@ class FirstClaims:
 
 
 class NonceClaims:
-    def __init__(self, bootstrap: str, partitions: int, codec: Codec, publish: Publish, ttl_s: float, wait_s: float):
+    def __init__(
+        self, bootstrap: str, partitions: int, codec: Codec, publish: Publish, ttl_s: float, wait_s: float
+    ) -> None:
         self._codec = codec
         self._publish = publish
         self._wait_s = wait_s

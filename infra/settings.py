@@ -121,6 +121,10 @@ class EdgeSettings(BaseSettings):
     seat_lease_s: float = Field(default=30.0, gt=0)
     seat_renew_s: float = Field(default=10.0, gt=0)
 
+    # How long a wallet sign-in waits for the claim of its nonce to be read back before 503.
+    # Long enough for a storm of sign-ins on a small machine: each queues behind the others'
+    # signature checks (about 10 ms of CPU each).
+    sign_in_wait_s: float = Field(default=30.0, gt=0)
     # Production posture. /metrics is served on the public port unless a metrics port is
     # set; then only there, on metrics_host (loopback unless opened deliberately).
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
