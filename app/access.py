@@ -32,7 +32,7 @@ def set_access_cookie(response: Response, issued: IssuedToken, settings: EdgeSet
         httponly=True,
         samesite="lax",
         # Plain-HTTP localhost development would otherwise never send the cookie back.
-        secure=settings.env != "development",
+        secure=not settings.development,
     )
 
 

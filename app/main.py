@@ -17,13 +17,15 @@ from app.api import access_tokens, agents, auth, leaderboard, replays, sessions
 from app.bus import EdgeBus
 from app.errors import INVALID, documented, install_error_handlers
 from app.identity import AgentDirectory
-from app.metrics import EdgeMetrics
+from app.metrics import EdgeMetrics, serving
+from app.nonceclaims import NonceClaims
+from app.nonces import SignedNonces
 from app.ratelimit import RateLimiter
 from app.requestmetrics import RequestMetrics
 from app.seats import SeatBroker
+from app.securityheaders import SecurityHeaders
 from app.tokens import TokenIssuer, TokenKeys
 from app.topicfollower import TopicFollower
-from app.wallet import MemoryNonceStore
 from app.web import pages
 from app.ws import endpoint as websockets
 from app.ws.fanout import Fanout
@@ -37,7 +39,8 @@ from schemas.topics import SEAT_REPLIES, SESSION_FRAMES
 def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) -> FastAPI:
     metrics = EdgeMetrics()
     # Built before anything starts: a missing signing key outside development stops here.
-    tokens = TokenIssuer(TokenKeys.from_settings(edge), edge.token_ttl_s)
+    keys = TokenKeys.from_settings(edge)
+    tokens = TokenIssuer(keys, edge.token_ttl_s)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -45,11 +48,16 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
         bus = EdgeBus(kafka.bootstrap_servers, edge.app_id, edge.edge_id, topics.partitions)
         fanout = Fanout(bus.codec)
         metrics.watch_fanout(fanout)
+        metrics.watch_views(lambda: bus.caught_up)
         bus.sessions.subscribe(fanout.on_session_view)
         bus.spectators.subscribe(fanout.on_spectators)
         frames = TopicFollower(kafka.bootstrap_servers, SESSION_FRAMES.name, topics.partitions, fanout.on_frames)
         seats = SeatBroker(kafka.bootstrap_servers, SEAT_REPLIES.name, topics.partitions, bus.codec)
         sockets = SocketRegistry()
+        claims = NonceClaims(
+            kafka.bootstrap_servers, topics.partitions, bus.codec, bus.publish, edge.nonce_ttl_s, edge.sign_in_wait_s
+        )
+        app.state.nonce_claims = claims
         app.state.bus = bus
         app.state.agents = AgentDirectory(bus.agents)
         app.state.fanout = fanout
@@ -63,13 +71,16 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
         await bus.start()
         await frames.start()
         await seats.follower.start()
+        await claims.follower.start()
         renewals = asyncio.create_task(sockets.renew_forever(edge.seat_renew_s, renew))
         # Started: what exists now lives as long as the edge (see infra.heap).
         heap.settle()
         try:
-            yield
+            async with serving(metrics, edge.metrics_host, edge.metrics_port):
+                yield
         finally:
             renewals.cancel()
+            await claims.follower.stop()
             await seats.follower.stop()
             await frames.stop()
             await bus.stop()
@@ -84,13 +95,16 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
     app.state.settings = edge
     app.state.metrics = metrics
     app.state.tokens = tokens
-    app.state.nonces = MemoryNonceStore(edge.nonce_ttl_s)
+    app.state.nonces = SignedNonces(keys, edge.nonce_ttl_s)
     app.state.public_token_limiter = RateLimiter(edge.public_token_burst, edge.public_token_per_s)
     install_error_handlers(app)
 
     app.add_middleware(RequestMetrics, metrics=metrics)
+    app.add_middleware(SecurityHeaders, development=edge.development)
 
     app.include_router(ops.router)
+    if edge.metrics_port is None:
+        app.include_router(ops.metrics_router)
     app.include_router(agents.router)
     app.include_router(auth.router)
     app.include_router(sessions.router)

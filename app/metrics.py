@@ -1,15 +1,19 @@
-"""Prometheus metrics of one edge process, in a registry of its own.
+"""Prometheus metrics of one edge process, in a registry of its own, and where they are served.
 
 A registry per app (not the global default) lets several edges live in one test
-process without colliding metric names.
+process without colliding metric names. Values other code owns (the fan-out's counters,
+whether the views caught up) are read by collectors when scraped, so a scrape on the
+metrics port (``serving``) sees the same as one on the public port's ``/metrics``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client.core import CounterMetricFamily
+from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from app.ws.fanout import Fanout
@@ -30,14 +34,42 @@ class EdgeMetrics:
             ["route"],
             registry=self.registry,
         )
-        self.views_caught_up = Gauge(
-            "molt_edge_views_caught_up",
-            "1 when every view the edge serves has caught up with its changelog",
-            registry=self.registry,
-        )
 
     def watch_fanout(self, fanout: Fanout) -> None:
         self.registry.register(_FanoutCollector(fanout))
+
+    def watch_views(self, caught_up: Callable[[], bool]) -> None:
+        self.registry.register(_ViewsCollector(caught_up))
+
+
+@asynccontextmanager
+async def serving(metrics: EdgeMetrics, host: str, port: int | None) -> AsyncIterator[None]:
+    """``/metrics`` on a port of its own, when one is set, while the block runs
+    (prometheus_client's server, in a thread of its own; the collectors only read ints
+    and flags)."""
+    if port is None:
+        yield
+        return
+    server, thread = start_http_server(port, host, registry=metrics.registry)
+    try:
+        yield
+    finally:
+        # shutdown() waits for the server's poll loop to notice: off the event loop.
+        await asyncio.to_thread(server.shutdown)
+        server.server_close()
+        thread.join()
+
+
+class _ViewsCollector(Collector):
+    def __init__(self, caught_up: Callable[[], bool]) -> None:
+        self._caught_up = caught_up
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        yield GaugeMetricFamily(
+            "molt_edge_views_caught_up",
+            "1 when every view the edge serves has caught up with its changelog",
+            value=1 if self._caught_up() else 0,
+        )
 
 
 class _FanoutCollector(Collector):

@@ -1,4 +1,8 @@
-"""Operational endpoints: liveness, readiness and Prometheus metrics."""
+"""Operational endpoints: liveness, readiness and Prometheus metrics.
+
+``metrics_router`` is included only while ``/metrics`` is served on the public port
+(no ``MOLT_EDGE_METRICS_PORT``; see ``app.metrics.serving``).
+"""
 
 from __future__ import annotations
 
@@ -26,8 +30,9 @@ async def readyz(bus: Bus) -> JSONResponse:
     return JSONResponse(body, status_code=200 if ready else 503)
 
 
-@router.get("/metrics")
-async def metrics(request: Request, bus: Bus) -> Response:
-    edge_metrics = request.app.state.metrics
-    edge_metrics.views_caught_up.set(1 if bus.caught_up else 0)
-    return Response(generate_latest(edge_metrics.registry), media_type=CONTENT_TYPE_LATEST)
+metrics_router = APIRouter(tags=["ops"])
+
+
+@metrics_router.get("/metrics")
+async def metrics(request: Request) -> Response:
+    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -83,8 +83,11 @@ class TokenKeys:
     @classmethod
     def from_settings(cls, settings: EdgeSettings) -> TokenKeys:
         if settings.token_keys.strip():
-            return cls.parse(settings.token_keys)
-        if settings.env == "development":
+            try:
+                return cls.parse(settings.token_keys)
+            except TokenConfigError as exc:
+                raise TokenConfigError(f"MOLT_EDGE_TOKEN_KEYS: {exc}") from None
+        if settings.development:
             return cls((TokenKey(DEVELOPMENT_KEY_ID, DEVELOPMENT_SECRET.encode()),))
         raise TokenConfigError(
             f"MOLT_EDGE_TOKEN_KEYS must be set when MOLT_EDGE_ENV={settings.env!r} "

@@ -1,7 +1,9 @@
 """Following every partition of a topic from its end, handing each record to a callback.
 
 The edge reads live streams this way (frames, seat decisions): no consumer group, so
-every edge process sees every record, and nothing is replayed on start.
+every edge process sees every record, and nothing is replayed on start. A follower
+``since_ms`` a time starts at the first record written at or after it instead (the
+sign-in nonce claims that can still matter).
 """
 
 from __future__ import annotations
@@ -19,8 +21,16 @@ log = logging.getLogger(__name__)
 
 
 class TopicFollower:
-    def __init__(self, bootstrap: str, topic: str, partitions: int, on_value: Callable[[bytes], None]) -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        topic: str,
+        partitions: int,
+        on_value: Callable[[bytes], None],
+        since_ms: int | None = None,
+    ) -> None:
         self.topic = topic
+        self._since_ms = since_ms
         self._tps = [TopicPartition(topic, p) for p in range(partitions)]
         self._consumer = AIOKafkaConsumer(**client_options(bootstrap), enable_auto_commit=False)
         self._on_value = on_value
@@ -31,6 +41,12 @@ class TopicFollower:
         await self._consumer.start()
         self._consumer.assign(self._tps)
         await self._consumer.seek_to_end(*self._tps)
+        if self._since_ms is not None:
+            # A partition with nothing written since then stays at its end.
+            found = await self._consumer.offsets_for_times(dict.fromkeys(self._tps, self._since_ms))
+            for tp, at in found.items():
+                if at is not None:
+                    self._consumer.seek(tp, at.offset)
         for tp in self._tps:  # fix the start position now: records after this are seen
             await self._consumer.position(tp)
         self.started.set()

@@ -1,42 +1,37 @@
 """Sign-In with Ethereum (EIP-4361): the server's message, and checking a signed one.
 
-The server builds the whole message (``build_message``); the wallet signs its exact text
-with ``personal_sign`` (EIP-191) and the client sends text and signature back. ``verify``
-accepts it only when every one of these holds, checked in this order:
+The server builds the whole message (``build_message``) around a signed nonce
+(``app.nonces``); the wallet signs its exact text with ``personal_sign`` (EIP-191) and
+the client sends text and signature back, to any edge. ``verify`` accepts it only when
+every one of these holds, checked in this order:
 
 1. the text parses as the message shape this server writes (``parse_message``);
 2. its domain, URI and chain id are this server's;
 3. the signature recovers exactly the message's address;
-4. its nonce was issued by this store for that address, is unused and unexpired —
-   and is consumed now, so a message signs in at most once;
-5. its Expiration Time has not passed.
+4. the text is, in full, the one this server issued with that nonce: same statement,
+   and the nonce proves the address, Issued At and Expiration Time were the server's;
+5. its Expiration Time (the nonce's) has not passed.
 
-A nonce is only consumed by a correctly signed message, so nobody can burn another
-person's nonce with a bad signature.
-
-Nonces live in the memory of the edge that issued them: the nonce and verify calls must
-reach the same edge (sticky routing) until nonces move to a shared store; ``NonceStore``
-is the seam for that.
+Single use is the caller's last step (``app.nonceclaims``), so a nonce is only used up
+by a correctly signed message: nobody can burn another person's nonce.
 
 Failures raise ``WalletError`` with a stable code: ``INVALID_REQUEST`` (address,
 message or signature malformed), ``DOMAIN_MISMATCH``, ``SIGNATURE_INVALID``,
-``NONCE_INVALID``, ``NONCE_EXPIRED``, ``MESSAGE_EXPIRED``. HTTP statuses are chosen
-by the route (``app.api.auth``).
+``NONCE_INVALID``, ``NONCE_EXPIRED``. HTTP statuses are chosen by the route
+(``app.api.auth``).
 """
 
 from __future__ import annotations
 
 import re
-import secrets
-from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Protocol
 
 from eth_account import Account
 from eth_account.messages import encode_defunct
 from eth_keys.exceptions import BadSignature
 from eth_utils import to_checksum_address
 
+from app.nonces import SignedNonces
 from app.timestamps import iso, parse_iso
 from infra.settings import EdgeSettings
 
@@ -77,64 +72,6 @@ class SiweMessage:
     nonce: str
     issued_at: float
     expiration: float
-
-
-@dataclass(frozen=True)
-class Nonce:
-    value: str
-    address: str
-    expires_at: float
-
-
-class NonceStore(Protocol):
-    """Single-use, expiring nonces, each bound to the address it was issued for."""
-
-    def issue(self, address: str, now: float) -> Nonce: ...
-
-    def consume(self, value: str, address: str, now: float) -> None:
-        """Use the nonce up, or raise ``WalletError`` (NONCE_INVALID | NONCE_EXPIRED)."""
-
-
-class MemoryNonceStore:
-    """A ``NonceStore`` in this process's memory, bounded to ``capacity`` nonces.
-
-    Issuing is unauthenticated, so memory is bounded: expired nonces are swept as new
-    ones are issued, and past capacity the oldest outstanding nonce is dropped (it
-    then reads as NONCE_INVALID; its owner asks for a new one).
-    """
-
-    def __init__(self, ttl_s: float, capacity: int = 100_000) -> None:
-        self._ttl_s = ttl_s
-        self._capacity = capacity
-        # Insertion order is expiry order, because every nonce gets the same TTL.
-        self._nonces: OrderedDict[str, Nonce] = OrderedDict()
-
-    def __len__(self) -> int:
-        return len(self._nonces)
-
-    def issue(self, address: str, now: float) -> Nonce:
-        self._sweep(now)
-        while len(self._nonces) >= self._capacity:
-            self._nonces.popitem(last=False)
-        # Hex keeps the nonce alphanumeric, as EIP-4361 requires.
-        nonce = Nonce(secrets.token_hex(16), address, now + self._ttl_s)
-        self._nonces[nonce.value] = nonce
-        return nonce
-
-    def consume(self, value: str, address: str, now: float) -> None:
-        nonce = self._nonces.get(value)
-        if nonce is None or nonce.address != address:
-            raise WalletError("NONCE_INVALID", "the nonce was not issued here for this address, or was already used")
-        del self._nonces[value]
-        if now >= nonce.expires_at:
-            raise WalletError("NONCE_EXPIRED", "the nonce has expired; request a new one")
-
-    def _sweep(self, now: float) -> None:
-        while self._nonces:
-            oldest = next(iter(self._nonces.values()))
-            if now < oldest.expires_at:
-                return
-            del self._nonces[oldest.value]
 
 
 def checksum_address(text: str) -> str:
@@ -199,15 +136,17 @@ def recover_signer(text: str, signature: str) -> str:
         raise WalletError("SIGNATURE_INVALID", "the signature is not a valid Ethereum signature") from None
 
 
-def verify(message: str, signature: str, store: NonceStore, settings: EdgeSettings, now: float) -> str:
-    """The checksummed address that signed in with ``message``; see the module docstring."""
+def verify(message: str, signature: str, nonces: SignedNonces, settings: EdgeSettings, now: float) -> SiweMessage:
+    """The message, once it passes every check of the module docstring; its nonce is not used up yet."""
     parsed = parse_message(message)
     expected = (settings.siwe_domain, settings.siwe_uri, settings.siwe_chain_id)
     if (parsed.domain, parsed.uri, parsed.chain_id) != expected:
         raise WalletError("DOMAIN_MISMATCH", "the message was made for another site, URI or chain")
     if recover_signer(message, signature) != parsed.address:
         raise WalletError("SIGNATURE_INVALID", "the signature was not made by the message's address")
-    store.consume(parsed.nonce, parsed.address, now)
+    issued = build_message(*expected, parsed.address, parsed.nonce, parsed.issued_at, parsed.expiration)
+    if message != issued or not nonces.issued(parsed.nonce, parsed.address, parsed.issued_at, parsed.expiration):
+        raise WalletError("NONCE_INVALID", "the message is not the one this server issued with its nonce")
     if now >= parsed.expiration:
-        raise WalletError("MESSAGE_EXPIRED", "the message's Expiration Time has passed; sign in again")
-    return parsed.address
+        raise WalletError("NONCE_EXPIRED", "the nonce has expired; request a new one")
+    return parsed

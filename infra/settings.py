@@ -2,7 +2,9 @@
 
 One class per process kind, built by the caller and passed into factories
 (``create_app(settings)``, ``create_worker(settings)``); nothing here runs at import
-time. Secrets have a development default only while ``MOLT_ENV=development``.
+time. Every process defaults to production: the edge's development conveniences (a
+built-in token key, cookies without ``Secure``, no HSTS) hold only while
+``MOLT_EDGE_ENV=development`` is asked for explicitly.
 """
 
 from __future__ import annotations
@@ -148,7 +150,7 @@ class EdgeSettings(BaseSettings):
     seat_wait_s: float = Field(default=30.0, gt=0)
 
     # "development" allows the built-in token secret; anything else requires a real one.
-    env: str = "development"
+    env: str = "production"
     # Signing keys for tokens: the first signs, every one verifies (rotation: prepend
     # the new key, drop the oldest once no token it signed can still be alive).
     # Format "kid:secret,kid:secret". Empty outside development is refused at start.
@@ -158,7 +160,8 @@ class EdgeSettings(BaseSettings):
     siwe_domain: str = "localhost"
     siwe_uri: str = "http://localhost:8000"
     siwe_chain_id: int = 1
-    nonce_ttl_s: int = Field(default=300, ge=10)
+    # At most an hour: well inside the day the claims that make a nonce single-use are kept.
+    nonce_ttl_s: int = Field(default=300, ge=10, le=3600)
     access_session_ttl_s: int = Field(default=24 * 3600, ge=60)
     # Public spectate tokens per client address: a token bucket.
     public_token_burst: int = Field(default=20, ge=1)
@@ -168,3 +171,17 @@ class EdgeSettings(BaseSettings):
     waiting_expiry_s: float = Field(default=60.0, gt=0)
     seat_lease_s: float = Field(default=30.0, gt=0)
     seat_renew_s: float = Field(default=10.0, gt=0)
+
+    # How long a wallet sign-in waits for the claim of its nonce to be read back before 503.
+    # Long enough for a storm of sign-ins on a small machine: each queues behind the others'
+    # signature checks (about 10 ms of CPU each).
+    sign_in_wait_s: float = Field(default=30.0, gt=0)
+    # Production posture. /metrics is served on the public port unless a metrics port is
+    # set; then only there, on metrics_host (loopback unless opened deliberately).
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
+
+    @property
+    def development(self) -> bool:
+        """Asked for explicitly; any other ``env`` is production."""
+        return self.env == "development"

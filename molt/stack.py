@@ -60,6 +60,9 @@ class Stack:
 
     def env(self) -> dict[str, str]:
         return {
+            # Tests and benches ask for development (the built-in token key); a test of
+            # production passes its own MOLT_EDGE_ENV and keys to start_edge.
+            "MOLT_EDGE_ENV": "development",
             "MOLT_KAFKA_BOOTSTRAP": self.bootstrap,
             "MOLT_TOPICS_PARTITIONS": str(self.partitions),
             "MOLT_WORKER_DATA_DIR": str(self.root / "workers"),

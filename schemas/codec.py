@@ -42,6 +42,7 @@ TOPIC_SCHEMAS = (
     "SessionState",
     "PartitionCheckpoint",
     "AgentRegistered",
+    "NonceClaimed",
     "TableTurn",
     "RewardsEntry",
     "LeaderboardShard",

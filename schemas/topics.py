@@ -2,7 +2,8 @@
 
 Every session topic is keyed by sessionId and has the same partition count, so a
 session's commands, frames and results share a partition number (co-partitioned).
-The seat reply topic is keyed by requestId; identity.agents is compacted by agentId.
+The seat reply topic is keyed by requestId; identity.agents is compacted by agentId;
+identity.nonce-claims is keyed by nonce, so every claim of one nonce has one order.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ SEAT_REPLIES = TopicSpec("session.seat-replies", "SeatDecision", ONE_DAY)
 SNAPSHOT_TRIGGERS = TopicSpec("session.snapshot-triggers", "SessionCommand", KEEP_FOREVER)
 REWARDS_OUTCOMES = TopicSpec("rewards.outcomes", "RunOutcome", KEEP_FOREVER)
 IDENTITY_AGENTS = TopicSpec("identity.agents", "AgentRegistered", COMPACTED)
+# Claims matter while their nonce can be used: at most an hour (EdgeSettings.nonce_ttl_s).
+NONCE_CLAIMS = TopicSpec("identity.nonce-claims", "NonceClaimed", ONE_DAY)
 
 ALL_TOPICS = (
     SESSION_COMMANDS,
@@ -48,6 +51,7 @@ ALL_TOPICS = (
     SEAT_REPLIES,
     REWARDS_OUTCOMES,
     IDENTITY_AGENTS,
+    NONCE_CLAIMS,
 )
 
 

@@ -1,4 +1,5 @@
-"""Typed values of the records the edge reads: the views it materialises and the seat decisions.
+"""Typed values of the records the edge reads: the views it materialises, the seat decisions
+and the sign-in nonce claims.
 
 The worker writes these records as Avro datums; a reader turns each decoded datum into
 a frozen value with ``from_datum``, once, where it reads the record, so the code that
@@ -115,3 +116,10 @@ class AgentRegistered(Record):
     name: str
     apiKeyHash: str
     createdAtMs: int
+
+
+@dataclass(frozen=True, slots=True)
+class NonceClaimed(Record):
+    nonce: str
+    claimId: str
+    expiresAtMs: int

@@ -1,9 +1,10 @@
 """Wallet sign-in (Sign-In with Ethereum): ``POST /api/auth/wallet/nonce`` and ``/verify``.
 
 ``/nonce`` hands out the exact message to sign; ``/verify`` checks the signed message
-(``app.wallet.verify``) and opens an access session: the access token in the body and
-in the HttpOnly cookie. Collaborators come from ``app.state``: ``tokens`` (TokenIssuer),
-``nonces`` (NonceStore) and ``settings``.
+(``app.wallet.verify``), uses its nonce up (``app.nonceclaims``: once, across every edge)
+and opens an access session: the access token in the body and in the HttpOnly cookie.
+Either call may reach any edge. Collaborators come from ``app.state``: ``tokens``
+(TokenIssuer), ``nonces`` (SignedNonces), ``nonce_claims`` (NonceClaims) and ``settings``.
 
 Status of each wallet error code: a malformed request is 422; a well-formed sign-in
 that is refused is 401, because the answer to all of them is to sign in again.
@@ -14,14 +15,17 @@ from __future__ import annotations
 import time
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from app.access import set_access_cookie
 from app.deps import Settings
 from app.errors import INVALID, ApiError, documented
+from app.nonceclaims import ClaimTimeout, NonceClaims
+from app.nonces import SignedNonces
 from app.timestamps import iso
 from app.tokens import TokenIssuer
-from app.wallet import NonceStore, WalletError, build_message, checksum_address, verify
+from app.wallet import WalletError, build_message, checksum_address, verify
 
 router = APIRouter(prefix="/api/auth/wallet", tags=["auth"])
 
@@ -31,7 +35,6 @@ WALLET_ERROR_STATUS = {
     "SIGNATURE_INVALID": 401,
     "NONCE_INVALID": 401,
     "NONCE_EXPIRED": 401,
-    "MESSAGE_EXPIRED": 401,
 }
 # The server's message is well under 1 KiB; the bound keeps parsing cheap.
 MAX_MESSAGE_CHARS = 2048
@@ -64,15 +67,20 @@ def _api_error(err: WalletError) -> ApiError:
 
 @router.post("/nonce", response_model=NonceIssued, responses=documented(_422=INVALID))
 async def issue_nonce(body: NonceRequest, request: Request, settings: Settings) -> NonceIssued:
-    nonces: NonceStore = request.app.state.nonces
+    nonces: SignedNonces = request.app.state.nonces
     try:
         address = checksum_address(body.address)
     except WalletError as err:
         raise _api_error(err) from None
-    now = time.time()
-    nonce = nonces.issue(address, now)
+    nonce = nonces.issue(address, time.time())
     message = build_message(
-        settings.siwe_domain, settings.siwe_uri, settings.siwe_chain_id, address, nonce.value, now, nonce.expires_at
+        settings.siwe_domain,
+        settings.siwe_uri,
+        settings.siwe_chain_id,
+        address,
+        nonce.value,
+        nonce.issued_at,
+        nonce.expires_at,
     )
     return NonceIssued(message=message, nonce=nonce.value, expiresAt=iso(nonce.expires_at))
 
@@ -81,20 +89,29 @@ async def issue_nonce(body: NonceRequest, request: Request, settings: Settings) 
     "/verify",
     response_model=AccessGranted,
     responses=documented(
-        _401="DOMAIN_MISMATCH, SIGNATURE_INVALID, NONCE_INVALID, NONCE_EXPIRED or MESSAGE_EXPIRED",
+        _401="DOMAIN_MISMATCH, SIGNATURE_INVALID, NONCE_INVALID (not issued with this message, or used) or NONCE_EXPIRED",
         _422=INVALID,
+        _503="KAFKA_UNAVAILABLE, with Retry-After: the nonce's use could not be recorded in time",
     ),
 )
 async def verify_signature(
     body: VerifyRequest, request: Request, response: Response, settings: Settings
-) -> AccessGranted:
-    nonces: NonceStore = request.app.state.nonces
+) -> AccessGranted | JSONResponse:
+    nonces: SignedNonces = request.app.state.nonces
+    claims: NonceClaims = request.app.state.nonce_claims
     tokens: TokenIssuer = request.app.state.tokens
     now = time.time()
     try:
-        address = verify(body.message, body.signature, nonces, settings, now)
+        signed = verify(body.message, body.signature, nonces, settings, now)
     except WalletError as err:
         raise _api_error(err) from None
-    issued = tokens.issue_access(address, settings.access_session_ttl_s, now)
+    try:
+        first = await claims.claim(signed.nonce, signed.expiration)
+    except ClaimTimeout as exc:
+        unavailable = {"code": "KAFKA_UNAVAILABLE", "message": str(exc)}
+        return JSONResponse(unavailable, status_code=503, headers={"Retry-After": "1"})
+    if not first:
+        raise ApiError(401, "NONCE_INVALID", "this nonce was already used to sign in; request a new one")
+    issued = tokens.issue_access(signed.address, settings.access_session_ttl_s, now)
     set_access_cookie(response, issued, settings)
-    return AccessGranted(accessToken=issued.token, address=address, expiresAt=issued.expires_at)
+    return AccessGranted(accessToken=issued.token, address=signed.address, expiresAt=issued.expires_at)

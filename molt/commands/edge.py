@@ -1,12 +1,20 @@
-"""``molt edge``: one edge process (HTTP API and WebSockets) under uvicorn."""
+"""``molt edge``: one edge process (HTTP API and WebSockets) under uvicorn.
+
+Settings the edge cannot start with (production without token keys, a malformed key)
+are refused before anything else, Kafka included: one line on stderr naming the
+setting, exit status 2.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 
 from infra.settings import EdgeSettings, KafkaSettings, TopicSettings
 from infra.topicadmin import ensure_topics
+
+EXIT_BAD_SETTINGS = 2
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -18,12 +26,18 @@ def run(_: argparse.Namespace) -> int:
     import uvicorn
 
     from app.main import create_app
+    from app.tokens import TokenConfigError
     from app.ws.wire_protocol import WireWebSocketProtocol
 
     kafka, edge, topics = KafkaSettings(), EdgeSettings(), TopicSettings()
+    try:
+        app = create_app(edge, kafka, topics)
+    except TokenConfigError as exc:
+        print(f"molt edge: {exc}", file=sys.stderr)
+        return EXIT_BAD_SETTINGS
     asyncio.run(ensure_topics(kafka.bootstrap_servers, topics, edge.app_id))
     uvicorn.run(
-        create_app(edge, kafka, topics),
+        app,
         host=edge.host,
         port=edge.port,
         log_level="warning",

@@ -59,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(f"kafka     pid {kafka.pid()}  {bootstrap}  log {kafka.log_path}")
         asyncio.run(ensure_topics(bootstrap, TopicSettings(), worker.app_id))
-        env = {"MOLT_KAFKA_BOOTSTRAP": bootstrap}
+        # A demo on this machine: the edge runs in development (built-in token key).
+        env = {"MOLT_KAFKA_BOOTSTRAP": bootstrap, "MOLT_EDGE_ENV": "development"}
         children.append(ManagedProcess("worker", molt_argv("worker"), run_dir / "worker.log", env).start())
         children.append(ManagedProcess("edge", molt_argv("edge"), run_dir / "edge.log", env).start())
         worker_url = f"http://{worker.web_host}:{worker.web_port}/readyz/"

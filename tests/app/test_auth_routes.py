@@ -1,4 +1,8 @@
-"""The wallet sign-in routes and the access-session dependencies, over ASGI (no Kafka)."""
+"""The wallet sign-in routes and the access-session dependencies, over ASGI (no Kafka).
+
+Nonce claims are decided here by ``FirstClaims`` alone, as one edge reading the claim
+log would; claims through the real log, across edges, are tests/app/test_sign_in_any_edge.py.
+"""
 
 from __future__ import annotations
 
@@ -14,15 +18,33 @@ from fastapi import Depends, FastAPI
 from app.access import COOKIE, optional_wallet, required_wallet
 from app.api import auth
 from app.errors import install_error_handlers
+from app.nonceclaims import ClaimTimeout, FirstClaims
+from app.nonces import SignedNonces
 from app.tokens import TokenIssuer, TokenKeys
-from app.wallet import MemoryNonceStore, build_message
+from app.wallet import build_message
 from infra.settings import EdgeSettings
+from schemas.views import NonceClaimed
 from tests import wallets
 
 KEY = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
 OTHER_KEY = "0x" + "11" * 32
 SIGNER = Account.from_key(KEY)
 BASE = "http://live.test"
+
+
+class LocalClaims:
+    """Claims decided in this process: the first claim of a nonce wins."""
+
+    def __init__(self) -> None:
+        self.first = FirstClaims(keep_s=10)
+
+    async def claim(self, nonce: str, expires_at: float) -> bool:
+        return self.first.first(NonceClaimed(nonce, "claim", int(expires_at * 1000)), time.time())
+
+
+class UnreachableClaims:
+    async def claim(self, nonce: str, expires_at: float) -> bool:
+        raise ClaimTimeout("the claim of a nonce was not read back within 10s")
 
 
 def make_app(env: str = "development") -> FastAPI:
@@ -39,8 +61,10 @@ def make_app(env: str = "development") -> FastAPI:
     install_error_handlers(app)
     app.include_router(auth.router)
     app.state.settings = settings
-    app.state.tokens = TokenIssuer(TokenKeys.from_settings(settings), settings.token_ttl_s)
-    app.state.nonces = MemoryNonceStore(settings.nonce_ttl_s)
+    keys = TokenKeys.from_settings(settings)
+    app.state.tokens = TokenIssuer(keys, settings.token_ttl_s)
+    app.state.nonces = SignedNonces(keys, settings.nonce_ttl_s)
+    app.state.nonce_claims = LocalClaims()
 
     @app.get("/probe/optional")
     async def probe_optional(wallet: Annotated[str | None, Depends(optional_wallet)]) -> dict:
@@ -179,23 +203,43 @@ async def test_a_replayed_sign_in_is_refused(client: httpx.AsyncClient) -> None:
 
 
 async def test_a_nonce_from_elsewhere_is_refused(client: httpx.AsyncClient) -> None:
-    foreign = MemoryNonceStore(300).issue(SIGNER.address, time.time())
-    message = build_message("live.test", BASE, 1, SIGNER.address, foreign.value, time.time(), foreign.expires_at)
+    foreign = SignedNonces(TokenKeys.parse("x:" + "x" * 40), 300).issue(SIGNER.address, time.time())
+    message = build_message("live.test", BASE, 1, SIGNER.address, foreign.value, foreign.issued_at, foreign.expires_at)
     assert_error(await sign_in(client, message, sign(message)), 401, "NONCE_INVALID")
+
+
+async def test_a_bad_signature_does_not_use_the_nonce_up(client: httpx.AsyncClient) -> None:
+    message = await nonce_message(client)
+    assert_error(await sign_in(client, message, sign(message, OTHER_KEY)), 401, "SIGNATURE_INVALID")
+    assert (await sign_in(client, message, sign(message))).status_code == 200
+
+
+async def test_a_statement_other_than_issued_is_refused_even_signed_by_its_owner(client: httpx.AsyncClient) -> None:
+    message = (await nonce_message(client)).replace("Sign in to MoltStation Live.", "Sign in and approve all.")
+    assert_error(await sign_in(client, message, sign(message)), 401, "NONCE_INVALID")
+
+
+async def test_when_the_use_of_a_nonce_cannot_be_recorded_the_answer_is_503(app: FastAPI) -> None:
+    app.state.nonce_claims = UnreachableClaims()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url=BASE) as client:
+        message = await nonce_message(client)
+        response = await sign_in(client, message, sign(message))
+    assert_error(response, 503, "KAFKA_UNAVAILABLE")
+    assert response.headers["retry-after"] == "1" and "set-cookie" not in response.headers
 
 
 async def test_an_expired_nonce_is_refused(app: FastAPI, client: httpx.AsyncClient) -> None:
     long_ago = time.time() - 1000
     nonce = app.state.nonces.issue(SIGNER.address, long_ago)
-    message = build_message("live.test", BASE, 1, SIGNER.address, nonce.value, long_ago, nonce.expires_at)
+    message = build_message("live.test", BASE, 1, SIGNER.address, nonce.value, nonce.issued_at, nonce.expires_at)
     assert_error(await sign_in(client, message, sign(message)), 401, "NONCE_EXPIRED")
 
 
-async def test_a_message_past_its_expiration_is_refused(app: FastAPI, client: httpx.AsyncClient) -> None:
+async def test_a_message_with_other_times_than_issued_is_refused(app: FastAPI, client: httpx.AsyncClient) -> None:
     now = time.time()
     nonce = app.state.nonces.issue(SIGNER.address, now)
     message = build_message("live.test", BASE, 1, SIGNER.address, nonce.value, now - 20, now - 10)
-    assert_error(await sign_in(client, message, sign(message)), 401, "MESSAGE_EXPIRED")
+    assert_error(await sign_in(client, message, sign(message)), 401, "NONCE_INVALID")
 
 
 @pytest.mark.parametrize(

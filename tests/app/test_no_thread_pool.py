@@ -35,7 +35,7 @@ def _calls(dependant: Dependant) -> list:
 
 
 def test_no_route_or_dependency_runs_in_the_thread_pool() -> None:
-    app = create_app(EdgeSettings(), KafkaSettings(), TopicSettings())
+    app = create_app(EdgeSettings(env="development"), KafkaSettings(), TopicSettings())
     routes = _routes(app.routes)
     assert len(routes) > 10  # the walk sees the API, not an empty app
     blocking = sorted(

@@ -11,7 +11,7 @@ CODE = re.compile(r"\b[A-Z][A-Z_]{3,}\b")
 
 
 def test_every_api_route_documents_its_errors_by_code() -> None:
-    document = create_app(EdgeSettings(), KafkaSettings(), TopicSettings()).openapi()
+    document = create_app(EdgeSettings(env="development"), KafkaSettings(), TopicSettings()).openapi()
     unnamed = [
         f"{method.upper()} {path} {status}"
         for path, operations in document["paths"].items()

@@ -173,7 +173,7 @@ async def test_socket_refusals_carry_the_contract_codes(edge) -> None:
         session = await client.create_session("flappy-bots")
         other = await client.create_session("flappy-bots")
         sid = session["sessionId"]
-        dev = TokenIssuer(TokenKeys.from_settings(EdgeSettings()), 60)
+        dev = TokenIssuer(TokenKeys.from_settings(EdgeSettings(env="development")), 60)
         cases = [
             ("garbage", "TOKEN_INVALID", 4401),
             (

@@ -151,6 +151,18 @@ def test_outside_development_empty_keys_refuse_to_start() -> None:
         TokenKeys.from_settings(EdgeSettings(env="production", token_keys=" "))
 
 
+def test_the_edge_defaults_to_production_and_refuses_to_start_without_keys(monkeypatch) -> None:
+    for name in ("MOLT_EDGE_ENV", "MOLT_EDGE_TOKEN_KEYS"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(TokenConfigError, match="MOLT_EDGE_TOKEN_KEYS must be set"):
+        TokenKeys.from_settings(EdgeSettings())
+
+
+def test_a_malformed_key_list_names_the_setting() -> None:
+    with pytest.raises(TokenConfigError, match=r"^MOLT_EDGE_TOKEN_KEYS: token key #1 is not of the form"):
+        TokenKeys.from_settings(EdgeSettings(env="production", token_keys="x" * 40))
+
+
 def test_configured_keys_are_used_in_any_env() -> None:
     keys = TokenKeys.from_settings(EdgeSettings(env="production", token_keys=f"{NEW}, {OLD}"))
     assert [key.kid for key in keys.keys] == ["new", "old"]

@@ -6,9 +6,10 @@ import pytest
 from eth_account import Account
 from eth_account.messages import encode_defunct
 
+from app.nonces import SignedNonces
+from app.tokens import TokenKeys
 from app.wallet import (
     STATEMENT,
-    MemoryNonceStore,
     SiweMessage,
     WalletError,
     build_message,
@@ -25,13 +26,14 @@ KEY = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
 OTHER_KEY = "0x" + "11" * 32
 SIGNER = Account.from_key(KEY)
 SETTINGS = EdgeSettings(siwe_domain="live.molt.test", siwe_uri="https://live.molt.test", siwe_chain_id=1)
+KEYS = TokenKeys.parse("k1:" + "s" * 40)
 
 
 def sign(text: str, key: str = KEY) -> str:
     return "0x" + Account.sign_message(encode_defunct(text=text), private_key=key).signature.hex()
 
 
-def issue(store: MemoryNonceStore, now: float = NOW, **overrides: object) -> str:
+def issue(store: SignedNonces, now: float = NOW, **overrides: object) -> str:
     """A message as the nonce route builds it, with fields optionally overridden."""
     nonce = store.issue(SIGNER.address, now)
     fields = {
@@ -40,7 +42,7 @@ def issue(store: MemoryNonceStore, now: float = NOW, **overrides: object) -> str
         "chain_id": SETTINGS.siwe_chain_id,
         "address": SIGNER.address,
         "nonce": nonce.value,
-        "issued_at": now,
+        "issued_at": nonce.issued_at,
         "expiration": nonce.expires_at,
     } | overrides
     return build_message(**fields)
@@ -52,15 +54,15 @@ def example_message() -> str:
     )
 
 
-def expect(code: str, message: str, signature: str, store: MemoryNonceStore, now: float = NOW + 1) -> None:
+def expect(code: str, message: str, signature: str, store: SignedNonces, now: float = NOW + 1) -> None:
     with pytest.raises(WalletError) as caught:
         verify(message, signature, store, SETTINGS, now)
     assert caught.value.code == code, caught.value.message
 
 
 @pytest.fixture
-def store() -> MemoryNonceStore:
-    return MemoryNonceStore(TTL)
+def store() -> SignedNonces:
+    return SignedNonces(KEYS, TTL)
 
 
 def test_message_has_the_eip4361_text_and_parses_back() -> None:
@@ -98,35 +100,40 @@ def test_parse_refuses_anything_but_the_servers_shape(mangle) -> None:
     assert caught.value.code == "INVALID_REQUEST"
 
 
-def test_a_signed_message_signs_in_its_address(store: MemoryNonceStore) -> None:
+def test_a_signed_message_signs_in_its_address(store: SignedNonces) -> None:
     message = issue(store)
-    assert verify(message, sign(message), store, SETTINGS, NOW + 1) == SIGNER.address
-    assert len(store) == 0
+    signed = verify(message, sign(message), store, SETTINGS, NOW + 1)
+    # The nonce is the caller's to use up (app.nonceclaims), once every check passed.
+    assert (signed.address, signed.nonce) == (SIGNER.address, parse_message(message).nonce)
 
 
-def test_a_replayed_message_is_refused(store: MemoryNonceStore) -> None:
-    message = issue(store)
-    verify(message, sign(message), store, SETTINGS, NOW + 1)
-    expect("NONCE_INVALID", message, sign(message), store)
-
-
-def test_an_expired_nonce_is_refused(store: MemoryNonceStore) -> None:
+def test_an_expired_nonce_is_refused(store: SignedNonces) -> None:
     message = issue(store)
     expect("NONCE_EXPIRED", message, sign(message), store, now=NOW + TTL)
 
 
-def test_a_message_past_its_own_expiration_is_refused(store: MemoryNonceStore) -> None:
-    # A client may sign a shorter-lived message than the nonce; its expiry binds too.
-    message = issue(store, expiration=NOW + 10)
-    expect("MESSAGE_EXPIRED", message, sign(message), store, now=NOW + 10)
-
-
-def test_a_nonce_this_store_never_issued_is_refused(store: MemoryNonceStore) -> None:
-    message = issue(MemoryNonceStore(TTL))
+@pytest.mark.parametrize(
+    "override",
+    [{"expiration": NOW + 10}, {"expiration": NOW + 10 * TTL}, {"issued_at": NOW - 60}],
+    ids=["shorter", "longer", "issued-earlier"],
+)
+def test_a_message_with_other_times_than_issued_is_refused(store: SignedNonces, override: dict) -> None:
+    # The nonce carries the times the server wrote: signed by the owner, other times are refused.
+    message = issue(store, **override)
     expect("NONCE_INVALID", message, sign(message), store)
 
 
-def test_a_nonce_issued_for_another_address_is_refused(store: MemoryNonceStore) -> None:
+def test_a_message_with_another_statement_signed_by_its_owner_is_refused(store: SignedNonces) -> None:
+    message = issue(store).replace(STATEMENT, "Sign in and approve everything.")
+    expect("NONCE_INVALID", message, sign(message), store)
+
+
+def test_a_nonce_this_server_never_issued_is_refused(store: SignedNonces) -> None:
+    message = issue(SignedNonces(TokenKeys.parse("other:" + "o" * 40), TTL))
+    expect("NONCE_INVALID", message, sign(message), store)
+
+
+def test_a_nonce_issued_for_another_address_is_refused(store: SignedNonces) -> None:
     other = Account.from_key(OTHER_KEY)
     nonce = store.issue(other.address, NOW)
     message = build_message(
@@ -140,19 +147,19 @@ def test_a_nonce_issued_for_another_address_is_refused(store: MemoryNonceStore) 
     [{"domain": "evil.test"}, {"uri": "https://evil.test"}, {"chain_id": 5}],
     ids=["domain", "uri", "chain"],
 )
-def test_a_message_for_another_site_is_refused(store: MemoryNonceStore, override: dict) -> None:
+def test_a_message_for_another_site_is_refused(store: SignedNonces, override: dict) -> None:
     message = issue(store, **override)
     expect("DOMAIN_MISMATCH", message, sign(message), store)
 
 
-def test_a_signature_from_another_key_is_refused_and_keeps_the_nonce(store: MemoryNonceStore) -> None:
+def test_a_signature_from_another_key_is_refused_and_keeps_the_nonce(store: SignedNonces) -> None:
     message = issue(store)
     expect("SIGNATURE_INVALID", message, sign(message, OTHER_KEY), store)
     # A bad signature must not burn the owner's nonce.
-    assert verify(message, sign(message), store, SETTINGS, NOW + 1) == SIGNER.address
+    assert verify(message, sign(message), store, SETTINGS, NOW + 1).address == SIGNER.address
 
 
-def test_a_tampered_message_is_refused(store: MemoryNonceStore) -> None:
+def test_a_tampered_message_is_refused(store: SignedNonces) -> None:
     message = issue(store)
     signature = sign(message)
     tampered = message.replace(STATEMENT, "Sign in to something else.")
@@ -171,20 +178,8 @@ def test_a_tampered_message_is_refused(store: MemoryNonceStore) -> None:
     ],
     ids=["short", "no-prefix", "not-hex", "zero", "out-of-range", "bad-v"],
 )
-def test_malformed_signatures_are_refused(store: MemoryNonceStore, signature: str, code: str) -> None:
+def test_malformed_signatures_are_refused(store: SignedNonces, signature: str, code: str) -> None:
     expect(code, issue(store), signature, store)
-
-
-def test_nonces_expire_out_of_memory_and_capacity_is_bounded() -> None:
-    store = MemoryNonceStore(TTL, capacity=3)
-    first = store.issue(SIGNER.address, NOW)
-    for _ in range(3):
-        store.issue(SIGNER.address, NOW)
-    assert len(store) == 3
-    with pytest.raises(WalletError, match="not issued"):
-        store.consume(first.value, SIGNER.address, NOW)  # the oldest made room
-    store.issue(SIGNER.address, NOW + TTL)
-    assert len(store) == 1  # the expired ones were swept
 
 
 @pytest.mark.parametrize(

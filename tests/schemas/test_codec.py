@@ -119,6 +119,7 @@ DATUMS = {
     },
     "SpectatorCount": {"sessionId": "ses_1", "engineVersion": 1, "seq": 3, "current": 2, "max": 50},
     "AgentRegistered": {"agentId": "agt_1", "name": "b", "apiKeyHash": "f" * 64, "createdAtMs": 1},
+    "NonceClaimed": {"nonce": "ab12" * 12, "claimId": "c1", "expiresAtMs": 1_750_000_300_000},
     "TableTurn": {"partition": 3, "turn": 17},
     "PartitionCheckpoint": {
         "partition": 2,

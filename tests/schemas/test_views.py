@@ -14,6 +14,7 @@ from schemas.views import (
     CommandOffsets,
     LeaderboardEntry,
     LeaderboardShard,
+    NonceClaimed,
     RunResult,
     SeatDecision,
     SessionView,
@@ -29,7 +30,9 @@ def avro_fields(name: str) -> list[str]:
     return [field["name"] for field in schema["fields"]]
 
 
-@pytest.mark.parametrize("record", [SessionView, SpectatorCount, SeatDecision, LeaderboardShard, AgentRegistered])
+@pytest.mark.parametrize(
+    "record", [SessionView, SpectatorCount, SeatDecision, LeaderboardShard, AgentRegistered, NonceClaimed]
+)
 def test_a_record_s_value_has_exactly_its_fields(record: type) -> None:
     assert [field.name for field in dataclasses.fields(record)] == avro_fields(record.__name__)
 

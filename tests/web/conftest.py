@@ -47,13 +47,18 @@ async def browser() -> AsyncIterator[Browser]:
 
 @dataclass
 class Tab:
-    """A page plus what it asked the API for (method, path) in order."""
+    """A page plus what it asked the API for (method, path) in order, and what the
+    browser refused under the page's Content-Security-Policy."""
 
     page: Page
     requests: list[tuple[str, str]] = field(default_factory=list)
+    policy_violations: list[str] = field(default_factory=list)
 
     def asked(self, method: str, suffix: str) -> list[str]:
         return [path for m, path in self.requests if m == method and path.endswith(suffix)]
+
+    def assert_policy_kept(self) -> None:
+        assert self.policy_violations == [], "the page broke its Content-Security-Policy"
 
 
 async def open_tab(browser: Browser, **context_options: object) -> tuple[BrowserContext, Tab]:
@@ -62,6 +67,11 @@ async def open_tab(browser: Browser, **context_options: object) -> tuple[Browser
     page = await context.new_page()
     tab = Tab(page)
     page.on("request", lambda request: tab.requests.append((request.method, request.url.split("?")[0])))
+    # Chromium reports every refusal under the policy on the console.
+    page.on(
+        "console",
+        lambda message: "Content Security Policy" in message.text and tab.policy_violations.append(message.text),
+    )
     return context, tab
 
 
@@ -70,6 +80,7 @@ async def tab(browser: Browser) -> AsyncIterator[Tab]:
     context, opened = await open_tab(browser)
     try:
         yield opened
+        opened.assert_policy_kept()
     finally:
         await context.close()
 

@@ -12,7 +12,7 @@ from streams.sim.registry import ENGINES
 
 def client() -> httpx.AsyncClient:
     # The lifespan (Kafka) is not entered: pages and static files do not need it.
-    app = create_app(EdgeSettings(), KafkaSettings(), TopicSettings())
+    app = create_app(EdgeSettings(env="development"), KafkaSettings(), TopicSettings())
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://edge")
 
 
@@ -48,5 +48,5 @@ async def test_an_unknown_game_is_a_clear_404() -> None:
 
 
 def test_pages_stay_out_of_the_api_document() -> None:
-    paths = create_app(EdgeSettings(), KafkaSettings(), TopicSettings()).openapi()["paths"]
+    paths = create_app(EdgeSettings(env="development"), KafkaSettings(), TopicSettings()).openapi()["paths"]
     assert "/" not in paths and "/games/{slug}" not in paths

@@ -80,6 +80,7 @@ async def test_a_shellrunners_practice_run_played_by_touch_on_a_phone_reaches_a_
         await expect(overlay).to_be_visible(timeout=90_000)  # untouched, the crab soon hits something
         await expect(overlay.locator("[data-end=detail]")).to_contain_text("collision")
         assert [i["action"] for i in inputs] == ["left", "right", "jump", "left"]
+        tab.assert_policy_kept()
     finally:
         await context.close()
 
@@ -104,5 +105,6 @@ async def test_both_game_pages_fit_a_phone_screen(edge, browser: Browser) -> Non
         await fits(page)
         await page.goto(f"{edge.url}/")
         assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        tab.assert_policy_kept()
     finally:
         await context.close()

@@ -92,6 +92,7 @@ async def test_with_a_wallet_the_page_uses_the_authenticated_flow(edge, browser:
             # The access session is the HttpOnly cookie: scripts never see the token.
             cookies = {c["name"]: c for c in await context.cookies()}
             assert cookies["molt_access"]["httpOnly"] and "molt_access" not in await page.evaluate("document.cookie")
+        tab.assert_policy_kept()
     finally:
         await context.close()
 
