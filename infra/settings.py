@@ -7,9 +7,10 @@ time. Secrets have a development default only while ``MOLT_ENV=development``.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -117,3 +118,29 @@ class EdgeSettings(BaseSettings):
     waiting_expiry_s: float = Field(default=60.0, gt=0)
     seat_lease_s: float = Field(default=30.0, gt=0)
     seat_renew_s: float = Field(default=10.0, gt=0)
+
+    # Spectator seats count only for real watchers. A granted seat no socket occupies
+    # lapses this long after its first grant (written into SessionOpened).
+    seat_claim_s: float = Field(default=10.0, gt=0)
+    # Seats one client address may hold, unclaimed or occupied: in one session (exact,
+    # decided by the owner) and across sessions (as this edge counts them from the log).
+    seats_per_client_session: int = Field(default=2, ge=1)
+    seats_per_client_total: int = Field(default=20, ge=1)
+    # X-Forwarded-For is believed only from these proxies: comma-separated addresses or
+    # CIDR blocks, none by default (the peer is the client).
+    trusted_proxies: str = ""
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks_parse(cls, text: str) -> str:
+        proxy_networks(text)
+        return text
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return proxy_networks(self.trusted_proxies)
+
+
+def proxy_networks(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """The networks of a comma-separated list of addresses and CIDR blocks (ValueError if bad)."""
+    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip())
