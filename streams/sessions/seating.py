@@ -117,15 +117,15 @@ def _closed(state: SessionState) -> str | None:
 def _admit(
     state: SessionState, asked: SeatRequested | SeatOccupied, now: int, effects: Effects
 ) -> tuple[Seat | None, str | None]:
-    """A new seat for the viewer ``asked`` names, or why not."""
+    """A new seat for the viewer ``asked`` names, or why not (a full session says so first)."""
+    if len(state.seats) >= state.spectators_max:
+        return None, SPECTATORS_FULL
     if asked.clientKey:
         policy, held = state.policy, state.seats_of_client.get(asked.clientKey, 0)
         if (policy.seats_per_client and held >= policy.seats_per_client) or (
             policy.seats_per_client_total and held + asked.seatsElsewhere >= policy.seats_per_client_total
         ):
             return None, SEATS_PER_CLIENT
-    if len(state.seats) >= state.spectators_max:
-        return None, SPECTATORS_FULL
     seat = Seat("lse_" + asked.requestId, asked.viewerId, asked.flow, granted_at_ms=now, client_key=asked.clientKey)
     state.add_seat(seat)
     _may_expire_at(state, seat)

@@ -14,11 +14,11 @@ S = "ses_1"
 CLAIM_MS = 1000
 
 
-def session(**policy: int) -> tuple[Log, Folder]:
+def session(spectators_max: int = 3, **policy: int) -> tuple[Log, Folder]:
     """A session waiting for its player all along (no run ends it); seats work the same."""
     policy = {"seatClaimMs": CLAIM_MS, "seatLeaseMs": 700, "waitingExpiryMs": 10**9, **policy}
     log = Log()
-    return log, Folder().feed(log.add(S, opened(spectators_max=3, **policy)))
+    return log, Folder().feed(log.add(S, opened(spectators_max=spectators_max, **policy)))
 
 
 def request(log: Log, viewer: str, request_id: str, client: str = "", elsewhere: int = 0):
@@ -50,7 +50,7 @@ def test_asking_again_never_extends_the_claim_window() -> None:
 
 
 def test_one_client_address_holds_at_most_its_bound_here_and_across_sessions() -> None:
-    log, folder = session(seatsPerClient=2, seatsPerClientTotal=5)
+    log, folder = session(spectators_max=5, seatsPerClient=2, seatsPerClientTotal=5)
     folder.feed(*(request(log, f"v{n}", f"r{n}", "198.51.100.7") for n in range(3)))
     assert [answer(folder, f"r{n}")["code"] for n in range(3)] == [None, None, SEATS_PER_CLIENT]
     # Another address still gets in; a viewer already seated still gets its seat.
@@ -58,7 +58,10 @@ def test_one_client_address_holds_at_most_its_bound_here_and_across_sessions() -
     assert answer(folder, "rw")["granted"] and answer(folder, "again")["leaseId"] == "lse_r0"
     # Seats held elsewhere, as the asking edge counts them, count toward the total.
     folder.feed(request(log, "x", "rx", "192.0.2.1", elsewhere=4), request(log, "y", "ry", "192.0.2.2", elsewhere=5))
-    assert (answer(folder, "rx")["code"], answer(folder, "ry")["code"]) == (SPECTATORS_FULL, SEATS_PER_CLIENT)
+    assert (answer(folder, "rx")["code"], answer(folder, "ry")["code"]) == (None, SEATS_PER_CLIENT)
+    # A full session says so first, to everyone.
+    folder.feed(request(log, "z", "rz", "203.0.113.9"), request(log, "zz", "rzz", "198.51.100.7"))
+    assert (answer(folder, "rz")["code"], answer(folder, "rzz")["code"]) == (None, SPECTATORS_FULL)
 
 
 def test_a_token_whose_seat_is_gone_is_seated_again_only_if_there_is_room() -> None:
