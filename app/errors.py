@@ -16,11 +16,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+    def __init__(self, status: int, code: str, message: str, *, headers: dict[str, str] | None = None, **extra: Any):
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers
         self.extra = extra
 
     def body(self) -> dict[str, Any]:
@@ -47,6 +48,11 @@ def run_not_ended(message: str) -> ApiError:
     return ApiError(409, "RUN_NOT_ENDED", message)
 
 
+def too_many(code: str, message: str, retry_after_s: int) -> ApiError:
+    """A 429: ``code`` says which bound, ``Retry-After`` when to try again."""
+    return ApiError(429, code, message, headers={"Retry-After": str(retry_after_s)})
+
+
 def unauthenticated(message: str = "a valid API key or access session is required") -> ApiError:
     return ApiError(401, "UNAUTHENTICATED", message)
 
@@ -58,7 +64,7 @@ _STATUS_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def on_api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status)
+        return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from app import ops
 from app.api import access_tokens, agents, auth, leaderboard, replays, sessions
 from app.bus import EdgeBus
+from app.clientaddress import ClientAddresses
 from app.errors import INVALID, documented, install_error_handlers
 from app.identity import AgentDirectory
 from app.metrics import EdgeMetrics, serving
@@ -52,12 +53,15 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
         bus.sessions.subscribe(fanout.on_session_view)
         bus.spectators.subscribe(fanout.on_spectators)
         frames = TopicFollower(kafka.bootstrap_servers, SESSION_FRAMES.name, topics.partitions, fanout.on_frames)
-        seats = SeatBroker(kafka.bootstrap_servers, SEAT_REPLIES.name, topics.partitions, bus.codec)
         sockets = SocketRegistry()
         claims = NonceClaims(
             kafka.bootstrap_servers, topics.partitions, bus.codec, bus.publish, edge.nonce_ttl_s, edge.sign_in_wait_s
         )
         app.state.nonce_claims = claims
+        addresses = ClientAddresses(edge.trusted_proxy_networks)
+        seats = SeatBroker(
+            kafka.bootstrap_servers, SEAT_REPLIES.name, topics.partitions, bus.codec, addresses, sockets.on_decision
+        )
         app.state.bus = bus
         app.state.agents = AgentDirectory(bus.agents)
         app.state.fanout = fanout

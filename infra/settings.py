@@ -9,10 +9,11 @@ built-in token key, cookies without ``Secure``, no HSTS) hold only while
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -181,7 +182,33 @@ class EdgeSettings(BaseSettings):
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     metrics_host: str = "127.0.0.1"
 
+    # Spectator seats count only for real watchers. A granted seat no socket occupies
+    # lapses this long after its first grant (written into SessionOpened).
+    seat_claim_s: float = Field(default=10.0, gt=0)
+    # Seats one client address may hold, unclaimed or occupied: in one session (exact,
+    # decided by the owner) and across sessions (as this edge counts them from the log).
+    seats_per_client_session: int = Field(default=2, ge=1)
+    seats_per_client_total: int = Field(default=20, ge=1)
+    # X-Forwarded-For is believed only from these proxies: comma-separated addresses or
+    # CIDR blocks, none by default (the peer is the client).
+    trusted_proxies: str = ""
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks_parse(cls, text: str) -> str:
+        proxy_networks(text)
+        return text
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return proxy_networks(self.trusted_proxies)
+
     @property
     def development(self) -> bool:
         """Asked for explicitly; any other ``env`` is production."""
         return self.env == "development"
+
+
+def proxy_networks(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """The networks of a comma-separated list of addresses and CIDR blocks (ValueError if bad)."""
+    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip())

@@ -33,6 +33,10 @@ class SessionOpened:
     waitingExpiryMs: int = 60_000
     seatClaimMs: int = 60_000
     seatLeaseMs: int = 30_000
+    # Seats one client address may hold here, and across sessions (0: no bound, as for
+    # sessions opened before there was one).
+    seatsPerClient: int = 0
+    seatsPerClientTotal: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,12 +69,21 @@ class SeatRequested:
     requestId: str
     viewerId: str
     flow: Flow
+    clientKey: str = ""  # the client's address (IPv6: its /64); empty: not bounded per client
+    seatsElsewhere: int = 0  # seats that address holds in other sessions, as the edge counts them
 
 
 @dataclass(frozen=True, slots=True)
 class SeatOccupied:
     leaseId: str
     connectionId: str
+    # With a request id the owner answers with a SeatDecision: accepted, re-seated (the
+    # lease is gone: the viewer gets a seat again if there is room) or refused.
+    requestId: str = ""
+    viewerId: str = ""
+    flow: Flow = "public"
+    clientKey: str = ""
+    seatsElsewhere: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +95,7 @@ class SeatRenewed:
 class SeatReleased:
     leaseId: str
     reason: str = ""
+    connectionId: str = ""  # the socket that closed: a seat another socket holds now stays
 
 
 @dataclass(frozen=True, slots=True)

@@ -101,6 +101,9 @@ class SeatDecision(Record):
     leaseId: str | None
     spectatorsCurrent: int
     spectatorsMax: int
+    clientKey: str = ""  # the client address the seat counts for
+    replacedConnectionId: str | None = None  # the socket this occupancy replaced
+    freed: bool = False  # a notice that seat ``leaseId`` is free again; answers no request
 
 
 @dataclass(frozen=True, slots=True)

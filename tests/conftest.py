@@ -39,6 +39,12 @@ def stack_with_a_worker(bootstrap: str, root: Path, partitions: int) -> Iterator
         running.close()
 
 
+# Some tests fill a session with tokens no socket claims, then go on through steps a
+# loaded machine may take long over: those seats must not lapse meanwhile. The claim
+# window itself is tested on edges of its own (tests/app/test_seat_ownership.py).
+SHARED_EDGE_ENV = {"MOLT_EDGE_SEAT_CLAIM_S": "120"}
+
+
 @pytest.fixture(scope="session")
 def stack(kafka_bootstrap: str, topic_partitions: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """One worker and one edge, shared by the tests that only need a running product."""
@@ -47,4 +53,4 @@ def stack(kafka_bootstrap: str, topic_partitions: int, tmp_path_factory: pytest.
 
 @pytest.fixture(scope="session")
 def edge(stack: Stack) -> Edge:
-    return stack.start_edge("edge-1")
+    return stack.start_edge("edge-1", env=SHARED_EDGE_ENV)

@@ -1,23 +1,23 @@
 """Tokens for sockets: spectate (authenticated and public flows) and play; the snapshot trigger.
 
-Capacity is decided by the worker that owns the session (``app.seats``), never here:
-the edge's own view of counts only shapes the answer's numbers. A viewer who holds a
-seat already gets a fresh token for the same seat.
+Capacity and the per-client bounds are decided by the worker that owns the session
+(``app.seats``), never here: the edge's own view of counts only shapes the answer's
+numbers. A viewer who holds a seat already gets a fresh token for the same seat.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 import time
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from app.deps import Bus, Engine, Principal, Settings, Tokens, Wallet
-from app.errors import ApiError, run_not_ended, session_not_found
+from app.errors import ApiError, run_not_ended, session_not_found, too_many
 from app.seats import SeatTimeout
 from app.tokens import IssuedToken
 from schemas.records import SnapshotTriggered
@@ -39,6 +39,16 @@ def spectators_full(current: int, maximum: int) -> ApiError:
         f"{current}/{maximum} spectators limit reached for this livestream",
         spectatorsCurrent=current,
         spectatorsMax=maximum,
+    )
+
+
+def seats_per_client(settings: Settings) -> ApiError:
+    # An unclaimed seat of this address lapses within the claim window.
+    return too_many(
+        "SEATS_PER_CLIENT",
+        f"this address holds its {settings.seats_per_client_session} seats in this session "
+        f"or {settings.seats_per_client_total} across sessions; retry once one is free",
+        math.ceil(settings.seat_claim_s),
     )
 
 
@@ -69,7 +79,6 @@ async def _spectate(
     slug: str,
     session_id: str,
     viewer_id: str,
-    flow: str,
     engine: Engine,
     bus: Bus,
     tokens: Tokens,
@@ -80,9 +89,14 @@ async def _spectate(
         raise ApiError(403, "NOT_SPECTATABLE", "practice sessions cannot be watched")
     if view.status == "ended":
         raise ApiError(409, "SESSION_ENDED", "the run has ended; watch its replay instead")
+    seats = request.app.state.seats
     try:
-        decision = await request.app.state.seats.request(
-            bus.send_command, session_id, engine.engine_version, viewer_id, flow, settings.seat_wait_s
+        decision = await seats.request(
+            bus.send_command,
+            session_id,
+            engine.engine_version,
+            seats.asker(request, viewer_id, session_id),
+            settings.seat_wait_s,
         )
     except SeatTimeout as exc:
         raise ApiError(503, "RUNTIME_UNAVAILABLE", str(exc)) from None
@@ -90,6 +104,8 @@ async def _spectate(
         match decision.code:
             case "SPECTATORS_FULL":
                 raise spectators_full(decision.spectatorsCurrent, decision.spectatorsMax)
+            case "SEATS_PER_CLIENT":
+                raise seats_per_client(settings)
             case "SESSION_ENDED":
                 raise ApiError(409, "SESSION_ENDED", "the run has ended; watch its replay instead")
             case "NOT_SPECTATABLE":
@@ -110,6 +126,10 @@ SPECTATE_ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "GAME_NOT_FOUND or SESSION_NOT_FOUND"},
     403: {"description": "NOT_SPECTATABLE: a practice session"},
     409: {"description": "SPECTATORS_FULL (with spectatorsCurrent, spectatorsMax) or SESSION_ENDED"},
+    429: {
+        "description": "SEATS_PER_CLIENT, with Retry-After: the client address holds its seats in this session "
+        "(MOLT_EDGE_SEATS_PER_CLIENT_SESSION) or across sessions (MOLT_EDGE_SEATS_PER_CLIENT_TOTAL)"
+    },
     503: {"description": "RUNTIME_UNAVAILABLE: no worker answered the seat request in time"},
 }
 
@@ -126,12 +146,15 @@ async def spectate_token(
     settings: Settings,
 ) -> dict[str, Any]:
     """A spectate token for a wallet-authenticated viewer (the viewer is the wallet)."""
-    return await _spectate(request, slug, session_id, wallet, "authenticated", engine, bus, tokens, settings)
+    return await _spectate(request, slug, session_id, wallet, engine, bus, tokens, settings)
 
 
 @router.post(
     "/spectate-token-public",
-    responses={429: {"description": "RATE_LIMITED, with Retry-After"}, **SPECTATE_ERRORS},
+    responses={
+        **SPECTATE_ERRORS,
+        429: {"description": f"RATE_LIMITED or {SPECTATE_ERRORS[429]['description']}"},
+    },
 )
 async def spectate_token_public(
     request: Request,
@@ -144,19 +167,15 @@ async def spectate_token_public(
     body: PublicSpectateRequest | None = None,
 ) -> Any:
     """A spectate token without a wallet: the viewer is an anonymous id, issued if not given."""
-    client = request.client.host if request.client else "unknown"
+    client = request.app.state.seats.addresses.of(request)
     decision = request.app.state.public_token_limiter.allow(client, time.time())
     if not decision.allowed:
-        return JSONResponse(
-            {"code": "RATE_LIMITED", "message": "too many spectate-token requests; retry later"},
-            status_code=429,
-            headers={"Retry-After": str(decision.retry_after_s)},
-        )
+        raise too_many("RATE_LIMITED", "too many spectate-token requests; retry later", decision.retry_after_s)
     viewer_id = body.viewerId if body and body.viewerId else None
     if viewer_id is not None and not ANONYMOUS_VIEWER.match(viewer_id):
         raise ApiError(422, "INVALID_REQUEST", "viewerId must look like anon_<8 to 64 letters or digits>")
     viewer_id = viewer_id or "anon_" + secrets.token_hex(12)
-    return await _spectate(request, slug, session_id, viewer_id, "public", engine, bus, tokens, settings)
+    return await _spectate(request, slug, session_id, viewer_id, engine, bus, tokens, settings)
 
 
 @router.post(

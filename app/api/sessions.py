@@ -88,10 +88,12 @@ async def create_session(
         spectatorsMax=spectators_max,
         graceMs=int(settings.grace_s * 1000),
         waitingExpiryMs=int(settings.waiting_expiry_s * 1000),
-        # A seat waits for its socket as long as its token lives, and a little more
-        # for the connect itself, so a valid token always finds its seat.
-        seatClaimMs=(settings.token_ttl_s + 5) * 1000,
+        # A seat counts only for a real watcher: unclaimed, it lapses after the claim
+        # window, and a token that finds its seat gone is seated again if there is room.
+        seatClaimMs=int(settings.seat_claim_s * 1000),
         seatLeaseMs=int(settings.seat_lease_s * 1000),
+        seatsPerClient=settings.seats_per_client_session,
+        seatsPerClientTotal=settings.seats_per_client_total,
     )
     await bus.send_command(session_id, engine.engine_version, opened)
     view = await bus.sessions.wait_for(session_id, lambda _: True, settings.view_wait_s)

@@ -3,7 +3,9 @@
 Both sockets share one shape: the first message must be ``auth`` within the auth
 timeout, the token must be for this game, session and role, then the socket gets a
 ``welcome`` with the current state and, from then on, every frame, spectator count
-change and the ``end`` of the run. A player's inputs become ``InputReceived``
+change and the ``end`` of the run. A spectator is welcomed only once the session's
+owner has seated it (``app.seats``): on its token's seat, or, that seat gone, on a
+fresh one if there is room. A player's inputs become ``InputReceived``
 records; a spectator's become errors. Bad messages are answered with an error and,
 repeated, end the socket; they never end the session.
 """
@@ -19,6 +21,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
 
 from app.ratelimit import RateLimiter
+from app.seats import SeatTimeout
 from app.tokens import Claims, TokenError
 from app.ws import messages as m
 from app.ws.outbox import Outbox
@@ -27,7 +30,6 @@ from schemas.records import (
     InputReceived,
     PlayerConnected,
     PlayerDisconnected,
-    SeatOccupied,
     SeatReleased,
     SnapshotTriggered,
 )
@@ -232,7 +234,8 @@ async def _serve(session: SocketSession, view: SessionView, on_message, release,
     """Welcome, relay, and on the way out let go of the seat unless another socket took it."""
     code: int = m.Close.NORMAL
     try:
-        await session.welcome(view)
+        if session.outbox.close_code is None:  # else it was replaced before it was welcomed
+            await session.welcome(view)
         code = await _run(session, on_message)
     finally:
         session.fanout.leave(session.session_id, session.outbox)
@@ -247,10 +250,44 @@ def _replace(session: SocketSession) -> None:
     session.outbox.close(m.CLOSE_AFTER[replaced.code])
 
 
+async def _occupy(session: SocketSession, claims: Claims, seat: str) -> str:
+    """Ask the owner to seat this socket; returns the lease it holds, else raises ``Refused``."""
+    state = session.ws.app.state
+    seats, wait_s = state.seats, state.settings.seat_wait_s
+    asker = seats.asker(session.ws, claims.subject, session.session_id)
+    try:
+        decision = await seats.occupy(
+            session.bus.send_command,
+            session.session_id,
+            session.engine_version,
+            seat,
+            session.connection_id,
+            asker,
+            wait_s,
+        )
+    except SeatTimeout as exc:
+        raise Refused(m.Error("RUNTIME_UNAVAILABLE", f"{exc}; try again")) from None
+    current, maximum = decision.spectatorsCurrent, decision.spectatorsMax
+    match decision.code:
+        case None if decision.leaseId is not None:
+            return decision.leaseId
+        case "SPECTATORS_FULL":
+            message = f"{current}/{maximum} spectators limit reached for this livestream"
+            raise Refused(m.Error("SPECTATORS_FULL", message, current, maximum))
+        case "SEATS_PER_CLIENT":
+            raise Refused(m.Error("SEATS_PER_CLIENT", "this address holds as many seats as it may"))
+        case "SESSION_ENDED":
+            raise Refused(m.Error("SESSION_ENDED", "the run has ended"))
+        case _:
+            raise Refused(m.Error("FORBIDDEN", "no such session for this game"))
+
+
 @router.websocket("/ws/{slug}/spectate")
 async def spectate(ws: WebSocket, slug: str, sessionId: str = "") -> None:
     await ws.accept()
     session = SocketSession(ws, slug, sessionId, "spectate")
+    registry, connection = session.registry, session.connection_id
+    registry.watch(connection, lambda: _replace(session))
     try:
         claims = await _authenticate(ws, "spectate", slug, sessionId)
         view = session.check_joinable()
@@ -258,13 +295,12 @@ async def spectate(ws: WebSocket, slug: str, sessionId: str = "") -> None:
             raise Refused(
                 m.Error("SPECTATORS_FULL", "this token holds no seat", view.spectatorsCurrent, view.spectatorsMax)
             )
+        lease = await _occupy(session, claims, claims.seat)
     except Refused as refused:
+        registry.leave(connection, None)
         await _refuse(ws, refused)
         return
-    lease = claims.seat
-    release = session.registry.claim(f"seat:{lease}", lambda: _replace(session))
-    session.registry.leases[lease] = (sessionId, session.engine_version)
-    await session.send_command(SeatOccupied(lease, session.connection_id))
+    registry.seat(connection, lease, sessionId, session.engine_version)
 
     async def on_message(message: m.ClientIn | m.Unexpected) -> m.Close | None:
         if isinstance(message, m.Unexpected):
@@ -274,7 +310,7 @@ async def spectate(ws: WebSocket, slug: str, sessionId: str = "") -> None:
         return session.complain("BAD_MESSAGE", reason)
 
     async def released() -> None:
-        session.registry.leases.pop(lease, None)
-        await session.send_command(SeatReleased(lease, "closed"))
+        # The owner keeps the seat if another socket took it meanwhile (it names the socket).
+        await session.send_command(SeatReleased(lease, "closed", connection))
 
-    await _serve(session, view, on_message, release, released)
+    await _serve(session, view, on_message, lambda: registry.leave(connection, lease), released)

@@ -26,11 +26,13 @@ class Close(IntEnum):
     NORMAL = 1000
     UNSUPPORTED = 1003  # repeated binary messages
     POLICY = 1008  # repeated bad messages or input flood
+    TRY_AGAIN = 1013  # no worker answered the seat's occupancy in time
     REPLACED = 4000  # another socket took the seat
     AUTH = 4401
     FORBIDDEN = 4403
     FULL = 4409
     ENDED = 4410
+    SEATS_PER_CLIENT = 4429  # the client address holds as many seats as it may
 
 
 ErrorCode = Literal[
@@ -39,8 +41,10 @@ ErrorCode = Literal[
     "AUTH_TIMEOUT",
     "FORBIDDEN",
     "SPECTATORS_FULL",
+    "SEATS_PER_CLIENT",
     "SESSION_ENDED",
     "REPLACED",
+    "RUNTIME_UNAVAILABLE",
     "BAD_MESSAGE",
     "RATE_LIMITED",
 ]
@@ -51,8 +55,10 @@ CLOSE_AFTER: dict[ErrorCode, Close] = {
     "AUTH_TIMEOUT": Close.AUTH,
     "FORBIDDEN": Close.FORBIDDEN,
     "SPECTATORS_FULL": Close.FULL,
+    "SEATS_PER_CLIENT": Close.SEATS_PER_CLIENT,
     "SESSION_ENDED": Close.ENDED,
     "REPLACED": Close.REPLACED,
+    "RUNTIME_UNAVAILABLE": Close.TRY_AGAIN,
 }
 
 

@@ -9,6 +9,10 @@ own opened before timing starts, through the minimal client ``molt.bench.http1``
 httpx request costs more than the edge's whole HTTP exchange). Every request is for a
 new anonymous viewer, so each takes a seat of its own. ``http_floor`` times a request
 that needs no Kafka (GET /healthz) the same way: the HTTP part of the figure.
+
+``claims_to_welcome`` times what a viewer waits for next: from opening the spectate
+socket with a granted token to its ``welcome``, which now includes the owner accepting
+the socket's occupancy of the seat (one more round trip through the session's log).
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+
+from websockets.asyncio.client import connect
 
 from molt.bench.http1 import Http1Connection
 
@@ -72,3 +78,17 @@ async def _timed(connection: Http1Connection, method: str, path: str) -> tuple[i
     began = time.perf_counter()
     status, body = await connection.request(method, path)
     return status, body, (time.perf_counter() - began) * 1000
+
+
+async def claims_to_welcome(tokens: list[dict]) -> list[float]:
+    """Each token's socket, one after another: ms from opening it to its ``welcome``."""
+    samples = []
+    for token in tokens:
+        began = time.perf_counter()
+        async with connect(token["wsUrl"], compression=None) as ws:
+            await ws.send(json.dumps({"t": "auth", "token": token["token"]}))
+            first = json.loads(await ws.recv())
+            if first["t"] != "welcome":
+                raise SeatRefused(f"spectate socket: {first}")
+            samples.append((time.perf_counter() - began) * 1000)
+    return samples

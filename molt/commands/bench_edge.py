@@ -14,7 +14,9 @@ names a cluster); each figure is measured beside its baseline in the same run:
    the same number of GET /healthz round trips (``http_floor_ms``: the HTTP part of it).
    The tokens of the fan-out's spectators below are asked ``--seat-concurrency`` at a
    time, which gives the same figure under moderate concurrency (and while the edge
-   fans frames out to the spectators already seated).
+   fans frames out to the spectators already seated). Then the sequential tokens are
+   claimed one after another: socket opened → ``welcome`` (``claim_to_welcome_ms``,
+   which includes the owner accepting the occupancy).
 3. fan-out: for each N of ``--spectators`` (ascending; spectators carry over), N spectate
    sockets spread over ``--watched`` sessions receive frames from the edge for
    ``--seconds`` after ``--warmup``; then the same N plain sockets receive frames of the
@@ -61,7 +63,7 @@ from molt.bench.playerpool import PlayerPool
 from molt.bench.players import open_session
 from molt.bench.receivers import ReceiverPool, Target
 from molt.bench.roundtrip import roundtrip_ms
-from molt.bench.seats import SeatRefused, http_floor, spectate_tokens
+from molt.bench.seats import SeatRefused, claims_to_welcome, http_floor, spectate_tokens
 from molt.bench.stats import cpu_seconds, percentiles, tree_cpu_seconds
 from molt.processes import ProcessFailed
 from molt.sdk import MoltClient
@@ -87,13 +89,16 @@ WATCHED_GAME = FRAME_FEED_GAME
 LIVE_TIMEOUT_S = 60.0
 # After a window, for the frames of its last ticks to reach the slowest spectator.
 SETTLE_S = 0.5
-# Public spectate tokens are rate limited per client address; the bench is one address.
-# Seating thousands of spectators may take minutes on a loaded machine: their tokens
-# must outlive it. Sessions that wait for their player (the ones spectated here) wait
-# all through the bench.
+# Public spectate tokens are rate limited, and seats bounded, per client address; the
+# bench is one address. Seating thousands of spectators may take minutes on a loaded
+# machine: their tokens and unclaimed seats must outlive it. Sessions that wait for
+# their player (the ones spectated here) wait all through the bench.
 EDGE_ENV = {
     "MOLT_EDGE_PUBLIC_TOKEN_BURST": "1000000",
     "MOLT_EDGE_PUBLIC_TOKEN_PER_S": "1000000",
+    "MOLT_EDGE_SEATS_PER_CLIENT_SESSION": "1000000",
+    "MOLT_EDGE_SEATS_PER_CLIENT_TOTAL": "1000000",
+    "MOLT_EDGE_SEAT_CLAIM_S": "3600",
     "MOLT_EDGE_TOKEN_TTL_S": "3600",
     "MOLT_EDGE_WAITING_EXPIRY_S": "3600",
 }
@@ -169,11 +174,13 @@ async def _measure(args: argparse.Namespace, bootstrap: str, edge_url: str, pids
         bare_steps = await _fanout_bare(args, tick_rate, measured, edge_steps[-1].mean_frame_bytes)
         print(f"timing {args.seat_requests} seat decisions, one at a time…", flush=True)
         http_ms = percentiles(await http_floor(edge_url, args.seat_requests))
-        _, sequential = await spectate_tokens(edge_url, WATCHED_GAME, seat_session, args.seat_requests, 1)
+        tokens, sequential = await spectate_tokens(edge_url, WATCHED_GAME, seat_session, args.seat_requests, 1)
         print(
             f"seat decisions ms p50/p99: {_pair(percentiles(sequential))} (HTTP floor, GET /healthz: {_pair(http_ms)})",
             flush=True,
         )
+        claims = percentiles(await claims_to_welcome(tokens))
+        print(f"claim → welcome ms p50/p99: {_pair(claims)}", flush=True)
         # Last: a worker that cannot keep up with the sessions falls behind on the whole
         # log, and every seat decision after would wait for it.
         print(f"timing {args.roundtrips} Kafka round trips…", flush=True)
@@ -187,6 +194,7 @@ async def _measure(args: argparse.Namespace, bootstrap: str, edge_url: str, pids
     return {
         **_report(args, tick_rate, floor, inputs, sequential, concurrent, edge_steps, bare_steps),
         "http_floor_ms": http_ms,
+        "claim_to_welcome_ms": claims,
         "fanout_stopped_early": stopped,
     }
 
@@ -405,6 +413,10 @@ def _print_table(report: dict) -> None:
     )
     print(
         f"{'  (' + str(report['seat_concurrency']) + ' at a time)':<34}{_pair(report['seat_decision_concurrent_ms']):>16}"
+    )
+    print(
+        f"{'claim → welcome ms p50/p99':<34}{_pair(report['claim_to_welcome_ms']):>16}   "
+        f"HTTP floor {_pair(report['http_floor_ms'])}"
     )
     ratio = report["fanout_ratio"]
     print(

@@ -29,6 +29,8 @@ def state_to_datum(state: SessionState) -> dict[str, Any]:
         "waitingExpiryMs": state.policy.waiting_expiry_ms,
         "seatClaimMs": state.policy.seat_claim_ms,
         "seatLeaseMs": state.policy.seat_lease_ms,
+        "seatsPerClient": state.policy.seats_per_client,
+        "seatsPerClientTotal": state.policy.seats_per_client_total,
         "createdAtMs": state.created_at_ms,
         "firstOffset": state.first_offset,
         "appliedOffset": state.applied_offset,
@@ -52,6 +54,8 @@ def state_to_datum(state: SessionState) -> dict[str, Any]:
                 "grantedAtMs": seat.granted_at_ms,
                 "occupied": seat.occupied,
                 "renewedAtMs": seat.renewed_at_ms,
+                "clientKey": seat.client_key,
+                "connectionId": seat.connection_id,
             }
             for seat in state.seats.values()
         ],
@@ -62,7 +66,16 @@ def state_to_datum(state: SessionState) -> dict[str, Any]:
 def state_from_datum(datum: dict[str, Any]) -> SessionState:
     engine = ENGINES[datum["game"]]
     seats = [
-        Seat(s["leaseId"], s["viewerId"], s["flow"], s["grantedAtMs"], s["occupied"], s["renewedAtMs"])
+        Seat(
+            s["leaseId"],
+            s["viewerId"],
+            s["flow"],
+            s["grantedAtMs"],
+            s["occupied"],
+            s["renewedAtMs"],
+            s["clientKey"],
+            s["connectionId"],
+        )
         for s in datum["seats"]
     ]
     return SessionState(
@@ -75,7 +88,14 @@ def state_from_datum(datum: dict[str, Any]) -> SessionState:
         player_name=datum["playerName"],
         spectators_max=datum["spectatorsMax"],
         engine_version=datum["engineVersion"],
-        policy=Policy(datum["graceMs"], datum["waitingExpiryMs"], datum["seatClaimMs"], datum["seatLeaseMs"]),
+        policy=Policy(
+            datum["graceMs"],
+            datum["waitingExpiryMs"],
+            datum["seatClaimMs"],
+            datum["seatLeaseMs"],
+            datum["seatsPerClient"],
+            datum["seatsPerClientTotal"],
+        ),
         created_at_ms=datum["createdAtMs"],
         first_offset=datum["firstOffset"],
         engine_state=engine.decode_state(datum["engineState"]),

@@ -28,7 +28,8 @@ from schemas.records import (
     SnapshotTriggered,
     Tick,
 )
-from streams.sessions.model import ABANDONED, ENDED, EXPIRED, LIVE, QUIT, WAITING, Policy, Seat, SessionState
+from streams.sessions import seating
+from streams.sessions.model import ABANDONED, ENDED, EXPIRED, LIVE, QUIT, WAITING, Policy, SessionState
 from streams.sim.engine import GameEngine
 from streams.sim.registry import ENGINES
 
@@ -36,12 +37,6 @@ from streams.sim.registry import ENGINES
 # final frame (replays compare every frame's JSON, and the hash where it is set).
 HASH_EVERY_TICKS = 30
 NO_ACTIONS: tuple[str, ...] = ()
-
-# Refusal codes of a SeatDecision (the edge maps them to HTTP answers).
-SPECTATORS_FULL = "SPECTATORS_FULL"
-SESSION_ENDED = "SESSION_ENDED"
-NOT_SPECTATABLE = "NOT_SPECTATABLE"
-SESSION_NOT_FOUND = "SESSION_NOT_FOUND"
 
 
 @dataclass(slots=True)
@@ -72,7 +67,14 @@ def open_session(command: SessionCommand, opened: SessionOpened, offset: int, pa
         player_name=opened.playerName,
         spectators_max=opened.spectatorsMax,
         engine_version=engine.engine_version,
-        policy=Policy(opened.graceMs, opened.waitingExpiryMs, opened.seatClaimMs, opened.seatLeaseMs),
+        policy=Policy(
+            opened.graceMs,
+            opened.waitingExpiryMs,
+            opened.seatClaimMs,
+            opened.seatLeaseMs,
+            opened.seatsPerClient,
+            opened.seatsPerClientTotal,
+        ),
         created_at_ms=command.atMs,
         first_offset=offset,
         engine_state=engine.initial_state(opened.seed),
@@ -122,28 +124,18 @@ def apply(state: SessionState, command: SessionCommand, offset: int, effects: Ef
             if connection == state.connection_id:
                 state.connection_id = None
                 state.disconnected_at_ms = now
-        case SeatRequested() as request:
-            seats_before = len(state.seats)
-            effects.decisions.append(_decide_seat(state, command, request, now))
-            if len(state.seats) != seats_before:
-                effects.changed.add(state.session_id)
-        case SeatOccupied(leaseId=lease_id):
-            seat = state.seats.get(lease_id)
-            if seat is not None:
-                seat.occupied = True
-                seat.renewed_at_ms = now
-                _seat_may_expire_at(state, seat)  # a lease can run out before the claim window
-        case SeatRenewed(leaseId=lease_id):
-            seat = state.seats.get(lease_id)
-            if seat is not None:
-                seat.renewed_at_ms = now
-        case SeatReleased(leaseId=lease_id):
-            if state.remove_seat(lease_id) is not None:
-                effects.changed.add(state.session_id)
+        case SeatRequested() as requested:
+            seating.request(state, command, requested, effects)
+        case SeatOccupied() as occupied:
+            seating.occupy(state, command, occupied, effects)
+        case SeatRenewed() as renewed:
+            seating.renew(state, command, renewed)
+        case SeatReleased() as released:
+            seating.release(state, command, released, effects)
         case SnapshotTriggered():
             state.snapshot_requested = True
         case SessionAbandoned():
-            _end(state, QUIT, now, offset, effects)
+            _end(state, QUIT, command, offset, effects)
         case SessionOpened():
             pass  # a second SessionOpened for the same id changes nothing
 
@@ -156,14 +148,14 @@ def tick(state: SessionState, command: SessionCommand, body: Tick, offset: int, 
     state.last_tick_no = body.tickNo
     now = command.atMs
     if state.seats and now > state.seats_expire_from_ms:
-        _expire_seats(state, now, effects)
+        seating.expire(state, command, effects)
     if state.status == WAITING:
         if now - state.created_at_ms > state.policy.waiting_expiry_ms:
-            _end(state, EXPIRED, now, offset, effects)
+            _end(state, EXPIRED, command, offset, effects)
         return
     if state.connection_id is None and state.disconnected_at_ms is not None:
         if now - state.disconnected_at_ms > state.policy.grace_ms:
-            _end(state, ABANDONED, now, offset, effects)
+            _end(state, ABANDONED, command, offset, effects)
             return
     engine = ENGINES[state.game]
     # This runs for every live session 30 times a second, and most ticks carry no input.
@@ -178,7 +170,7 @@ def tick(state: SessionState, command: SessionCommand, body: Tick, offset: int, 
     if effects.want_frames:
         effects.frames.append(frame_datum(engine, state, step.ended))
     if step.ended:
-        _end(state, step.end_reason or "ended", now, offset, effects, already_in_engine=True)
+        _end(state, step.end_reason or "ended", command, offset, effects, already_in_engine=True)
 
 
 def frame_datum(engine: GameEngine, state: SessionState, final: bool) -> dict[str, Any]:
@@ -195,78 +187,10 @@ def frame_datum(engine: GameEngine, state: SessionState, final: bool) -> dict[st
     }
 
 
-def seat_decision(
-    request: SeatRequested,
-    command: SessionCommand,
-    engine_version: int,
-    granted: bool,
-    code: str | None,
-    lease_id: str | None,
-    current: int,
-    maximum: int,
-) -> dict:
-    """A SeatDecision datum answering ``request`` (carried by ``command``)."""
-    return {
-        "requestId": request.requestId,
-        "sessionId": command.sessionId,
-        "engineVersion": engine_version,
-        "seq": command.seq,
-        "granted": granted,
-        "code": code,
-        "leaseId": lease_id,
-        "spectatorsCurrent": current,
-        "spectatorsMax": maximum,
-    }
-
-
-def _decide_seat(state: SessionState, command: SessionCommand, request: SeatRequested, now: int) -> dict:
-    def decision(granted: bool, code: str | None, lease_id: str | None) -> dict:
-        return seat_decision(
-            request, command, state.engine_version, granted, code, lease_id, len(state.seats), state.spectators_max
-        )
-
-    if state.mode != "api":
-        return decision(False, NOT_SPECTATABLE, None)
-    if state.status == ENDED:
-        return decision(False, SESSION_ENDED, None)
-    held = state.seat_of(request.viewerId)
-    if held is not None:
-        # Re-requesting a token keeps the seat; an unclaimed one gets a fresh claim window.
-        if not held.occupied:
-            held.granted_at_ms = now
-        return decision(True, None, held.lease_id)
-    if len(state.seats) >= state.spectators_max:
-        return decision(False, SPECTATORS_FULL, None)
-    lease_id = "lse_" + request.requestId
-    seat = Seat(lease_id, request.viewerId, request.flow, granted_at_ms=now)
-    state.add_seat(seat)
-    _seat_may_expire_at(state, seat)
-    return decision(True, None, lease_id)
-
-
-def _seat_may_expire_at(state: SessionState, seat: Seat) -> None:
-    state.seats_expire_from_ms = min(state.seats_expire_from_ms, seat.expires_at_ms(state.policy))
-
-
-def _expire_seats(state: SessionState, now: int, effects: Effects) -> None:
-    """Free every seat whose claim window or lease ran out before ``now``.
-
-    Looks at each seat, so it runs only once ``now`` passed the earliest expiry: a
-    session watched by thousands is not scanned thirty times a second.
-    """
-    policy = state.policy
-    expired = [lease for lease, seat in state.seats.items() if seat.expires_at_ms(policy) < now]
-    for lease_id in expired:
-        state.remove_seat(lease_id)
-    state.seats_expire_from_ms = min((seat.expires_at_ms(policy) for seat in state.seats.values()), default=0)
-    if expired:
-        effects.changed.add(state.session_id)
-
-
 def _end(
     state: SessionState,
     reason: str,
-    now: int,
+    command: SessionCommand,
     offset: int,
     effects: Effects,
     *,
@@ -276,10 +200,10 @@ def _end(
     if not already_in_engine:
         state.engine_state = engine.end(state.engine_state, reason)
     state.status = ENDED
-    state.ended_at_ms = now
+    state.ended_at_ms = command.atMs
     state.end_offset = offset
     state.pending.clear()
-    state.clear_seats()  # the broadcast is over: every seat comes back
+    seating.free_all(state, command, effects)
     effects.results.append(result_datum(state))
     effects.changed.add(state.session_id)
 

@@ -31,6 +31,9 @@ class Policy:
     waiting_expiry_ms: int = 60_000
     seat_claim_ms: int = 60_000
     seat_lease_ms: int = 30_000
+    # Seats one client address may hold here, and across sessions; 0: no bound.
+    seats_per_client: int = 0
+    seats_per_client_total: int = 0
 
 
 @dataclass(slots=True)
@@ -41,6 +44,8 @@ class Seat:
     granted_at_ms: int
     occupied: bool = False
     renewed_at_ms: int = 0
+    client_key: str = ""  # the client address the seat counts for; empty: none
+    connection_id: str | None = None  # the socket occupying it, as the owner decided
 
     def expires_at_ms(self, policy: Policy) -> int:
         if self.occupied:
@@ -86,9 +91,14 @@ class SessionState:
     # not look at every seat of a session watched by thousands. Derived from ``seats``
     # when the state is made, then kept in step by the seat methods below.
     lease_of_viewer: dict[str, str] = field(default_factory=dict, compare=False)
+    # How many seats each client address holds, kept the same way (keys with seats only).
+    seats_of_client: dict[str, int] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         self.lease_of_viewer = {seat.viewer_id: lease_id for lease_id, seat in self.seats.items()}
+        self.seats_of_client = {}
+        for seat in self.seats.values():
+            self._count_client(seat.client_key, 1)
 
     @property
     def active(self) -> bool:
@@ -101,13 +111,28 @@ class SessionState:
     def add_seat(self, seat: Seat) -> None:
         self.seats[seat.lease_id] = seat
         self.lease_of_viewer[seat.viewer_id] = seat.lease_id
+        self._count_client(seat.client_key, 1)
 
     def remove_seat(self, lease_id: str) -> Seat | None:
         seat = self.seats.pop(lease_id, None)
         if seat is not None:
             del self.lease_of_viewer[seat.viewer_id]
+            self._count_client(seat.client_key, -1)
         return seat
 
-    def clear_seats(self) -> None:
+    def clear_seats(self) -> list[Seat]:
+        """Free every seat; returns them."""
+        freed = list(self.seats.values())
         self.seats.clear()
         self.lease_of_viewer.clear()
+        self.seats_of_client.clear()
+        return freed
+
+    def _count_client(self, client_key: str, change: int) -> None:
+        if not client_key:
+            return
+        held = self.seats_of_client.get(client_key, 0) + change
+        if held:
+            self.seats_of_client[client_key] = held
+        else:
+            del self.seats_of_client[client_key]

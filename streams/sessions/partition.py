@@ -6,24 +6,17 @@ replay tool folds a partition the same way offline.
 
 Invariant: ``applied_offset`` is the highest offset folded; lower records are skipped.
 Sessions leave ``sessions`` when they end; a short memory of ended ids lets a late
-seat request be told the session ended rather than that it never existed.
+seat request or occupancy be told the session ended rather than that it never existed.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 
-from schemas.records import SeatRequested, SessionCommand, SessionOpened, Tick
-from streams.sessions.fold import (
-    SESSION_ENDED,
-    SESSION_NOT_FOUND,
-    Effects,
-    apply,
-    open_session,
-    seat_decision,
-    tick,
-)
+from schemas.records import SeatOccupied, SeatRequested, SessionCommand, SessionOpened, Tick
+from streams.sessions.fold import Effects, apply, open_session, tick
 from streams.sessions.model import SessionState
+from streams.sessions.seating import SESSION_ENDED, SESSION_NOT_FOUND, refusal
 
 ENDED_MEMORY = 10_000
 
@@ -74,9 +67,9 @@ class PartitionFold:
             if state is not None:
                 self.sessions[command.sessionId] = state
                 effects.changed.add(command.sessionId)
-        elif type(body) is SeatRequested:
+        elif type(body) is SeatRequested or (type(body) is SeatOccupied and body.requestId):
             code = SESSION_ENDED if command.sessionId in self.recently_ended else SESSION_NOT_FOUND
-            effects.decisions.append(seat_decision(body, command, command.engineVersion, False, code, None, 0, 0))
+            effects.decisions.append(refusal(command, body.requestId, code))
 
     def _remove(self, session_id: str) -> SessionState:
         state = self.sessions.pop(session_id)

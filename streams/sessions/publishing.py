@@ -4,8 +4,9 @@
 sends it once the batch is folded: seat decisions first (a viewer's HTTP request waits
 on each), then one FrameBatch per Tick, the run results, and the SnapshotTriggered
 records as they were read, to session.snapshot-triggers on the same partition (for
-the rewards pipeline). Results go keyed by sessionId and decisions by requestId, so a
-recovering worker that sends them again changes nothing for their readers.
+the rewards pipeline). Results go keyed by sessionId and decisions by requestId (a
+seat's freed notice, which answers no request, by leaseId), so a recovering worker
+that sends them again changes nothing for their readers.
 """
 
 from __future__ import annotations
@@ -38,9 +39,8 @@ class Publisher:
 
     async def publish(self, partition: int, outbox: Outbox) -> None:
         for decision in outbox.decisions:
-            await self.topics.seat_replies.send(
-                key=decision["requestId"].encode(), value=self.codec.encode("SeatDecision", decision)
-            )
+            key = decision["requestId"] or decision["leaseId"]
+            await self.topics.seat_replies.send(key=key.encode(), value=self.codec.encode("SeatDecision", decision))
         for body, frames in outbox.frames:
             value = self.frame_batches.encode(partition, body.tickNo, body.scheduledAtUs, frames)
             await self.topics.frames.send(value=value, partition=partition)

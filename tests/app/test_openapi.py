@@ -28,3 +28,10 @@ def test_every_api_route_documents_its_errors_by_code() -> None:
     assert {"401", "404", "422", "503"} <= set(created)
     board = document["paths"]["/api/games/{slug}/leaderboard"]["get"]["responses"]
     assert "GAME_NOT_FOUND" in board["404"]["description"] and "INVALID_REQUEST" in board["422"]["description"]
+
+
+def test_both_spectate_flows_document_the_per_client_bound() -> None:
+    document = create_app(EdgeSettings(), KafkaSettings(), TopicSettings()).openapi()
+    for route in ("spectate-token", "spectate-token-public"):
+        answers = document["paths"][f"/api/games/{{slug}}/sessions/{{session_id}}/{route}"]["post"]["responses"]
+        assert "SEATS_PER_CLIENT" in answers["429"]["description"], route

@@ -1,4 +1,4 @@
-"""The seats this edge holds: every lease renewed each period, all at once."""
+"""The seats this edge holds: every lease renewed each period, all at once; the owner's replacements."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 
 from app.ws.seats_held import SocketRegistry
 from infra.aio import cancel_and_wait
+from schemas.views import SeatDecision
 
 LEASES = 50
 
@@ -54,3 +55,20 @@ async def test_a_failed_renewal_is_logged_and_the_others_go_on(caplog: pytest.Lo
             await cancel_and_wait(renewing)
     assert renewed == ["lse_b", "lse_b"]
     assert any(r.getMessage() == "renewing seat lse_a failed" and r.exc_info for r in caplog.records)
+
+
+def test_the_owner_s_replacement_closes_the_older_socket_and_keeps_the_newer_s_renewals() -> None:
+    registry = SocketRegistry()
+    told: list[str] = []
+    for connection in ("con_a", "con_b"):
+        registry.watch(connection, lambda c=connection: told.append(c))
+        registry.seat(connection, "lse_1", "ses_1", 1)
+    # The owner seated con_b on con_a's seat: con_a is told, once; others are untouched.
+    replaced = SeatDecision("occ_1", "ses_1", 1, 9, True, None, "lse_1", 1, 5, "", "con_a", False)
+    registry.on_decision(replaced)
+    registry.on_decision(replaced)
+    assert told == ["con_a"]
+    assert registry.leave("con_a", "lse_1") is False  # the seat is con_b's: no release
+    assert registry.leases == {"lse_1": ("ses_1", 1)}
+    assert registry.leave("con_b", "lse_1") is True
+    assert registry.leases == {}

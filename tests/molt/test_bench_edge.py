@@ -14,7 +14,14 @@ from molt.processes import molt_argv
 pytestmark = pytest.mark.integration
 
 BENCH_TIMEOUT_S = 420
-PAIRS = ("input_to_frame_ms", "kafka_roundtrip_ms", "seat_decision_ms", "seat_decision_concurrent_ms", "http_floor_ms")
+PAIRS = (
+    "input_to_frame_ms",
+    "kafka_roundtrip_ms",
+    "seat_decision_ms",
+    "seat_decision_concurrent_ms",
+    "http_floor_ms",
+    "claim_to_welcome_ms",
+)
 
 
 def test_bench_edge_writes_the_figures(topic_partitions: int, tmp_path: Path) -> None:

@@ -99,6 +99,9 @@ DATUMS = {
         "leaseId": None,
         "spectatorsCurrent": 50,
         "spectatorsMax": 50,
+        "clientKey": "203.0.113.7",
+        "replacedConnectionId": "con_old",
+        "freed": False,
     },
     "SessionView": {
         "sessionId": "ses_1",
@@ -159,9 +162,20 @@ DATUMS = {
         "lastTickNo": 777,
         "producers": {"edge-1:ab": 9},
         "seats": [
-            {"leaseId": "l1", "viewerId": "v1", "flow": "public", "grantedAtMs": 3, "occupied": True, "renewedAtMs": 4}
+            {
+                "leaseId": "l1",
+                "viewerId": "v1",
+                "flow": "public",
+                "grantedAtMs": 3,
+                "occupied": True,
+                "renewedAtMs": 4,
+                "clientKey": "2001:db8:1:2::/64",
+                "connectionId": "con_1",
+            }
         ],
         "snapshotRequested": False,
+        "seatsPerClient": 2,
+        "seatsPerClientTotal": 20,
     },
 }
 

@@ -17,7 +17,8 @@ from schemas.records import (
     SeatRequested,
     SessionAbandoned,
 )
-from streams.sessions.fold import NOT_SPECTATABLE, SESSION_ENDED, SPECTATORS_FULL, Effects
+from streams.sessions.fold import Effects
+from streams.sessions.seating import NOT_SPECTATABLE, SESSION_ENDED, SPECTATORS_FULL
 from streams.sim.registry import ENGINES
 from tests.sessions.helpers import Folder, Log, opened
 

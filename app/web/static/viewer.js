@@ -9,12 +9,17 @@
 //   is requested and the socket opened again;
 // - the socket drops otherwise: it is opened again with the token held; if that token
 //   has expired meanwhile, the server's 4401 leads to the case above. The server's clock
-//   judges expiry, so a skewed clock here never keeps a dead token alive.
+//   judges expiry, so a skewed clock here never keeps a dead token alive. The session's
+//   owner seats the socket again (the same viewer, one seat) if there is room, else the
+//   socket is refused with 4409 and the page shows the full warning with its numbers;
+// - 1013 (no seat decision in time): opened again after a pause, like a drop.
 import { api, ApiError, sessionPath, sleep } from "./api.js";
 import { forgetWallet, rememberViewer, viewerId, wallet } from "./identity.js";
 import { openSocket } from "./socket.js";
 
 const CLOSE_AUTH = 4401, CLOSE_FORBIDDEN = 4403, CLOSE_FULL = 4409, CLOSE_ENDED = 4410, CLOSE_REPLACED = 4000;
+const CLOSE_SEATS_PER_CLIENT = 4429;
+const seatsPerClientText = "This network holds as many seats as it may; stop watching elsewhere and try again.";
 const MAX_RETRIES = 5;
 
 export const fullText = (current, max) => `${current}/${max} spectators limit reached for this livestream`;
@@ -88,6 +93,9 @@ export class Viewer {
       this.full(session, error.body.spectatorsCurrent, error.body.spectatorsMax);
     } else if (error instanceof ApiError && error.code === "SESSION_ENDED") {
       this.ended(session);
+    } else if (error instanceof ApiError && error.code === "SEATS_PER_CLIENT") {
+      this.stage.say(seatsPerClientText);
+      this.hooks.watching(null);
     } else {
       this.stage.say(`Cannot watch this run: ${error.message}`);
       this.hooks.watching(null);
@@ -157,6 +165,9 @@ export class Viewer {
         return;
       case CLOSE_REPLACED:
         this.stage.say("This run is being watched from another tab of this browser.");
+        return;
+      case CLOSE_SEATS_PER_CLIENT:
+        this.stage.say(seatsPerClientText);
         return;
       case CLOSE_FORBIDDEN:
         this.stage.say("This token cannot watch this run.");
