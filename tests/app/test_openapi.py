@@ -31,7 +31,7 @@ def test_every_api_route_documents_its_errors_by_code() -> None:
 
 
 def test_both_spectate_flows_document_the_per_client_bound() -> None:
-    document = create_app(EdgeSettings(), KafkaSettings(), TopicSettings()).openapi()
+    document = create_app(EdgeSettings(env="development"), KafkaSettings(), TopicSettings()).openapi()
     for route in ("spectate-token", "spectate-token-public"):
         answers = document["paths"][f"/api/games/{{slug}}/sessions/{{session_id}}/{route}"]["post"]["responses"]
         assert "SEATS_PER_CLIENT" in answers["429"]["description"], route
