@@ -7,6 +7,7 @@ import asyncio
 
 from infra.settings import EdgeSettings, KafkaSettings, TopicSettings
 from infra.topicadmin import ensure_topics
+from molt.preflight import require_free, require_kafka
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -21,6 +22,8 @@ def run(_: argparse.Namespace) -> int:
     from app.ws.wire_protocol import WireWebSocketProtocol
 
     kafka, edge, topics = KafkaSettings(), EdgeSettings(), TopicSettings()
+    require_free(edge.host, edge.port, "MOLT_EDGE_PORT")
+    require_kafka(kafka.bootstrap_servers)
     asyncio.run(ensure_topics(kafka.bootstrap_servers, topics, edge.app_id))
     uvicorn.run(
         create_app(edge, kafka, topics),
