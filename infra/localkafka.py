@@ -11,8 +11,11 @@ Invariants:
   resolved with; every ``kafka*`` jar there carries version V. Maven reads and writes
   only ``<cache_dir>/m2``.
 * Kafka owns ``data_dir``. Its run folder (``data_dir``'s parent) holds the generated
-  ``server.properties`` and ``kafka.pid``; the pid file names the running broker and is
-  removed once that broker is gone.
+  ``server.properties`` and ``kafka.pid``; the pid file records the running broker (pid,
+  ports, start time: an ``InstanceRecord``) and is removed once that broker is gone.
+* An instance stops only what it started: ``release`` (and leaving ``with``) ends the
+  broker only if this instance spawned it; ``stop`` ends whichever broker runs from this
+  run folder, for ``molt kafka stop``. A port in use is refused before anything runs.
 * The JVM runs in its own session: a Ctrl-C in the terminal never reaches it, so only
   ``stop`` (or a failed ``start``) ends it, by signalling its process group.
 * ``start`` never leaves a process behind when it raises, KeyboardInterrupt included.
@@ -44,6 +47,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from infra.aio import run_on_own_loop
+from infra.instancerecord import InstanceRecord
 from infra.kafkaclients import client_options
 from infra.securebroker import SecuredListeners
 from infra.settings import REPO_ROOT, KafkaSettings
@@ -68,7 +72,18 @@ _ERROR_LINE = re.compile(r"^\[[^]]+\] (ERROR|FATAL) ")
 
 
 class LocalKafkaError(RuntimeError):
-    """The local broker could not be resolved, formatted, started or stopped."""
+    """The local broker could not be resolved, formatted, started or stopped.
+
+    ``summary`` is one line for a terminal; ``str()`` adds the details (a log excerpt).
+    """
+
+    def __init__(self, summary: str, details: str = "") -> None:
+        super().__init__(f"{summary}\n{details}" if details else summary)
+        self.summary = summary
+
+
+class PortInUseError(LocalKafkaError):
+    """A port the broker needs is taken by a process this instance knows nothing of."""
 
 
 def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
@@ -149,19 +164,18 @@ def _java() -> str:
     return _tool("java")
 
 
-def _log_excerpt(path: Path) -> str:
-    """The first error in the broker's log, which names the cause, and the log's tail."""
+def _start_failed(what: str, path: Path) -> LocalKafkaError:
+    """The error for a start that failed: the broker log's first error, which names the
+    cause, in the summary line; the log's tail in the details."""
     try:
         lines = path.read_text(errors="replace").splitlines()
     except FileNotFoundError:
-        return f"({path} does not exist)"
-    excerpt = f"last lines of {path}:\n" + "\n".join(lines[-LOG_TAIL_LINES:])
+        return LocalKafkaError(f"{what}; its log {path} does not exist")
     # A failing broker logs its shutdown after the cause, pushing the cause out of the tail.
     first_error = next((i for i, line in enumerate(lines) if _ERROR_LINE.match(line)), None)
-    if first_error is None:
-        return excerpt
-    cause = "\n".join(lines[first_error : first_error + ERROR_CONTEXT_LINES])
-    return f"first error:\n{cause}\n{excerpt}"
+    cause = "no error logged" if first_error is None else " / ".join(lines[first_error:][:ERROR_CONTEXT_LINES])
+    tail = f"last lines of {path}:\n" + "\n".join(lines[-LOG_TAIL_LINES:])
+    return LocalKafkaError(f"{what}: {cause} (log {path})", tail)
 
 
 def _alive(pid: int) -> bool:
@@ -194,7 +208,8 @@ def _signal_and_wait(pid: int, sig: signal.Signals, grace_s: float) -> bool:
     return True
 
 
-def _listening(host: str, port: int) -> bool:
+def listening(host: str, port: int) -> bool:
+    """Whether something accepts connections on ``host:port``."""
     try:
         with socket.create_connection((host, port), timeout=1.0):
             return True
@@ -234,6 +249,8 @@ class LocalKafka:
         self.properties_path = run_dir / "server.properties"
         self.pid_path = run_dir / "kafka.pid"
         self.log_path = settings.log_dir / "kafka.out"
+        # The broker this instance spawned, while it may still run: what ``release`` ends.
+        self._spawned: int | None = None
 
     @property
     def bootstrap(self) -> str:
@@ -249,7 +266,7 @@ class LocalKafka:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.stop()
+        self.release()
 
     def ensure_jars(self) -> Path:
         """The lib folder of ``settings.version``, resolved from Maven Central if incomplete."""
@@ -279,13 +296,14 @@ class LocalKafka:
         self._report(f"resolved Kafka {version} in {time.monotonic() - started:.1f} s")
         return self.lib_dir
 
+    def running(self) -> InstanceRecord | None:
+        """The record of this broker while it runs, else None (a stale pid file is ignored)."""
+        record = InstanceRecord.read(self.pid_path)
+        return record if record is not None and _alive(record.pid) and self._is_ours(record.pid) else None
+
     def pid(self) -> int | None:
-        """The pid of this broker while it runs, else None (a stale pid file is ignored)."""
-        try:
-            pid = int(self.pid_path.read_text())
-        except (FileNotFoundError, ValueError):
-            return None
-        return pid if _alive(pid) and self._is_ours(pid) else None
+        record = self.running()
+        return None if record is None else record.pid
 
     def is_running(self) -> bool:
         return self.pid() is not None
@@ -300,30 +318,47 @@ class LocalKafka:
         s = self.settings
         ports = (s.port, s.controller_port) + ((self.secured.mtls_port,) if self.secured else ())
         for port in ports:
-            if _listening(s.host, port):
-                raise LocalKafkaError(f"{s.host}:{port} is already in use by another process")
+            if listening(s.host, port):
+                raise PortInUseError(
+                    f"{s.host}:{port}, which Kafka is set to use, is already in use by another process"
+                )
         lib_dir = self.ensure_jars()
         self.properties_path.parent.mkdir(parents=True, exist_ok=True)
         self.properties_path.write_text(render_server_properties(s, self.secured))
         self._format(lib_dir)
         pid = self._spawn(lib_dir)
         try:
-            self.pid_path.write_text(f"{pid}\n")
+            addresses = {"kafka": self.bootstrap, "controller": f"{s.host}:{s.controller_port}"}
+            self.pid_path.write_text(InstanceRecord(pid, addresses).dumps())
             self._wait_ready(pid)
         except BaseException:
             self._end(pid)
             raise
+        self._spawned = pid
         return self.bootstrap
 
     def stop(self) -> bool:
-        """Stop the broker; True if one was running."""
+        """Stop the broker running from this run folder, whoever started it; True if one was running."""
         if self.settings.is_external:
             return False
         pid = self.pid()
         if pid is not None:
             self._end(pid)
         self.pid_path.unlink(missing_ok=True)
+        self._spawned = None
         return pid is not None
+
+    @property
+    def started_here(self) -> bool:
+        """Whether this instance started the broker (and so ``release`` would stop it)."""
+        return self._spawned is not None
+
+    def release(self) -> bool:
+        """Stop the broker only if this instance started it; True if it did."""
+        if self._spawned is None or self.pid() != self._spawned:
+            self._spawned = None
+            return False
+        return self.stop()
 
     def _java_command(self, lib_dir: Path, main_class: str, *args: str) -> list[str]:
         return [
@@ -373,19 +408,20 @@ class LocalKafka:
         deadline = time.monotonic() + s.start_timeout_s
         while time.monotonic() < deadline:
             if not _alive(pid):
-                raise LocalKafkaError(f"Kafka exited while starting; {_log_excerpt(self.log_path)}")
-            if _listening(s.host, s.port) and run_on_own_loop(_answers_metadata(self.bootstrap, s)):
+                raise _start_failed("Kafka exited while starting", self.log_path)
+            if listening(s.host, s.port) and run_on_own_loop(_answers_metadata(self.bootstrap, s)):
                 return
             time.sleep(POLL_S)
-        raise LocalKafkaError(
-            f"Kafka did not answer on {self.bootstrap} within {s.start_timeout_s:g} s; {_log_excerpt(self.log_path)}"
-        )
+        raise _start_failed(f"Kafka did not answer on {self.bootstrap} within {s.start_timeout_s:g} s", self.log_path)
 
     def _end(self, pid: int) -> None:
         """SIGTERM the broker's process group, SIGKILL it if it lingers, wait until gone."""
         for sig, grace_s in ((signal.SIGTERM, STOP_GRACE_S), (signal.SIGKILL, KILL_GRACE_S)):
             if _signal_and_wait(pid, sig, grace_s):
-                self.pid_path.unlink(missing_ok=True)
+                # Only its own record: a broker started meanwhile by another start keeps its own.
+                record = InstanceRecord.read(self.pid_path)
+                if record is None or record.pid == pid:
+                    self.pid_path.unlink(missing_ok=True)
                 return
         raise LocalKafkaError(f"Kafka (pid {pid}) survived SIGKILL")
 

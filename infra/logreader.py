@@ -2,7 +2,8 @@
 
 The analyst's view of the log: no consumer group, no commits, just the records. A
 ``LogReader`` keeps one unattached consumer for many reads (replaying every run
-reads hundreds of ranges); ``read_range`` is the one-off form.
+reads hundreds of ranges); ``read_range`` is the one-off form. The consumer is stopped on every way out, a
+failed start included (a broker that cannot be reached).
 
 Records come in chunks of at most ``CHUNK`` so a caller on a shared event loop (the
 edge) decodes a bounded amount between two awaits.
@@ -34,7 +35,12 @@ class LogReader:
         self._ends: dict[TopicPartition, int] = {}
 
     async def __aenter__(self) -> LogReader:
-        await self._consumer.start()
+        try:
+            await self._consumer.start()
+        except BaseException:
+            # A consumer whose start failed holds a client and tasks all the same.
+            await self._consumer.stop()
+            raise
         return self
 
     async def __aexit__(self, *_: object) -> None:

@@ -21,8 +21,9 @@ async def ensure_topics(bootstrap: str, settings: TopicSettings, app_id: str) ->
     """Create missing topics (views' changelogs included); return the names created."""
     specs = all_topics(app_id)
     admin = AIOKafkaAdminClient(**client_options(bootstrap), client_id="molt-topics")
-    await admin.start()
     try:
+        # Inside the try: a start that fails (no broker) has opened connections all the same.
+        await admin.start()
         existing = set(await admin.list_topics())
         missing = [
             NewTopic(

@@ -2,19 +2,17 @@
 
 Settings the edge cannot start with (production without token keys, a malformed key)
 are refused before anything else, Kafka included: one line on stderr naming the
-setting, exit status 2.
+setting, exit status 6 (``ExitCode.BAD_SETTINGS``).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 
 from infra.settings import EdgeSettings, KafkaSettings, TopicSettings
 from infra.topicadmin import ensure_topics
-
-EXIT_BAD_SETTINGS = 2
+from molt.preflight import require_free, require_kafka
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,15 +24,12 @@ def run(_: argparse.Namespace) -> int:
     import uvicorn
 
     from app.main import create_app
-    from app.tokens import TokenConfigError
     from app.ws.wire_protocol import WireWebSocketProtocol
 
     kafka, edge, topics = KafkaSettings(), EdgeSettings(), TopicSettings()
-    try:
-        app = create_app(edge, kafka, topics)
-    except TokenConfigError as exc:
-        print(f"molt edge: {exc}", file=sys.stderr)
-        return EXIT_BAD_SETTINGS
+    app = create_app(edge, kafka, topics)  # refuses unusable token keys before any Kafka client
+    require_free(edge.host, edge.port, "MOLT_EDGE_PORT")
+    require_kafka(kafka.bootstrap_servers)
     asyncio.run(ensure_topics(kafka.bootstrap_servers, topics, edge.app_id))
     uvicorn.run(
         app,

@@ -2,21 +2,23 @@
 
 Writes the run's command records and its result (``--frames``: its published frames
 too) as described in ``molt.export``. Progress and the summary go to stderr. Exit
-codes as ``molt replay``: 2 for bad input (SESSION_NOT_FOUND), 3 when Kafka cannot
-be read.
+codes (``molt.errors``): 2 for bad input (SESSION_NOT_FOUND), 3 when Kafka cannot be
+read.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from pathlib import Path
 
 from infra.logreader import LogReader
 from infra.runlog import RunLog, RunTopics
 from infra.settings import KafkaSettings, TopicSettings
-from molt.commands.replay import EXIT_MATCH, add_topic_prefix, guarded, session_results
+from molt.commands.replay import EXIT_MATCH, add_topic_prefix, session_results
 from molt.export import FORMATS, export_datums, write
+from molt.preflight import require_kafka
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,11 +32,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    return guarded(lambda: _export(args))
+    return asyncio.run(_export(args))
 
 
 async def _export(args: argparse.Namespace) -> int:
-    async with LogReader(KafkaSettings().bootstrap_servers) as reader:
+    bootstrap = KafkaSettings().bootstrap_servers
+    require_kafka(bootstrap)
+    async with LogReader(bootstrap) as reader:
         log = RunLog(reader, TopicSettings().partitions, RunTopics.prefixed(args.topic_prefix))
         results = await session_results(log, args.session_id)
         result = results[0].value

@@ -1,8 +1,12 @@
 """``molt kafka start|stop|status``: the local single-node broker from the command line.
 
-Exit codes: 0 on success (``start`` on a running broker included), 1 when the broker
-cannot be started or stopped, 130 when ``start`` is interrupted (the half-started broker
-is stopped first), and ``status`` follows the LSB convention: 0 running, 3 stopped.
+``start`` on a running broker starts nothing and names the running one (pid, ports,
+start time); a port taken by another process is refused before anything runs. ``stop``
+ends the broker running from the configured run folder, whoever started it: it is the
+command for that. Exit codes as every command's (``molt.errors``): 0 on success
+(``start`` on a running broker included), 1 when the broker cannot be started or
+stopped, 5 a port in use, 130 ``start`` interrupted (the half-started broker is
+stopped first); ``status`` follows the LSB convention: 0 running, 3 stopped.
 With ``MOLT_KAFKA_BOOTSTRAP`` set every action only names that external cluster.
 """
 
@@ -11,12 +15,10 @@ from __future__ import annotations
 import argparse
 import time
 
-from infra.localkafka import LocalKafka, LocalKafkaError
+from infra.localkafka import LocalKafka
 from infra.settings import KafkaSettings
 
-EXIT_FAILED = 1
 EXIT_NOT_RUNNING = 3
-EXIT_INTERRUPTED = 130
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -35,19 +37,12 @@ def start(args: argparse.Namespace) -> int:
     if settings.is_external:
         return _external(settings)
     kafka = LocalKafka(settings)
-    if kafka.is_running():
-        print(f"Kafka already running at {kafka.bootstrap} (pid {kafka.pid()})")
+    if (running := kafka.running()) is not None:
+        print(f"Kafka already running: {running.describe()}; nothing started")
         return 0
     print(f"starting Kafka {settings.version} at {kafka.bootstrap}…", flush=True)
     began = time.monotonic()
-    try:
-        kafka.start()
-    except LocalKafkaError as error:
-        print(f"error: {error}")
-        return EXIT_FAILED
-    except KeyboardInterrupt:
-        print("interrupted; the broker was stopped")
-        return EXIT_INTERRUPTED
+    kafka.start()
     print(
         f"Kafka running at {kafka.bootstrap} (pid {kafka.pid()}, ready in "
         f"{time.monotonic() - began:.1f} s, log {kafka.log_path})"
@@ -59,13 +54,7 @@ def stop(args: argparse.Namespace) -> int:
     settings = KafkaSettings()
     if settings.is_external:
         return _external(settings)
-    kafka = LocalKafka(settings)
-    try:
-        was_running = kafka.stop()
-    except LocalKafkaError as error:
-        print(f"error: {error}")
-        return EXIT_FAILED
-    print("Kafka stopped" if was_running else "Kafka was not running")
+    print("Kafka stopped" if LocalKafka(settings).stop() else "Kafka was not running")
     return 0
 
 
@@ -74,11 +63,11 @@ def status(args: argparse.Namespace) -> int:
     if settings.is_external:
         return _external(settings)
     kafka = LocalKafka(settings)
-    pid = kafka.pid()
-    if pid is None:
+    running = kafka.running()
+    if running is None:
         print(f"Kafka stopped (would listen at {kafka.bootstrap})")
         return EXIT_NOT_RUNNING
-    print(f"Kafka running at {kafka.bootstrap} (pid {pid}, log {kafka.log_path})")
+    print(f"Kafka running: {running.describe()}, log {kafka.log_path}")
     return 0
 
 

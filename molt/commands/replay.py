@@ -10,9 +10,9 @@ summary says so.
 A run recorded by another engine version than this build's is skipped, and counted
 apart: only an engine of that version knows what its log means.
 
-Exit codes: 0 every run matches (or is skipped); 1 a run does not; 2 bad input
-(``error CODE: …`` on stderr, e.g. SESSION_NOT_FOUND); 3 the log could not be read
-(Kafka unreachable).
+Exit codes (``molt.errors``): 0 every run matches (or is skipped); 1 a run does not;
+2 bad input (``error CODE: …`` on stderr, e.g. SESSION_NOT_FOUND); 3 the log could not
+be read (Kafka unreachable).
 Summaries go to stdout; the progress of ``--all`` to stderr.
 """
 
@@ -24,24 +24,16 @@ import sys
 from collections import Counter
 from concurrent.futures import Executor
 
-from aiokafka.errors import KafkaError
-
 from infra.logreader import LogReader
 from infra.runlog import Logged, RunLog, RunTopics
 from infra.settings import KafkaSettings, TopicSettings
+from molt.errors import CliError, ExitCode
+from molt.preflight import require_kafka
 from molt.runcheck import check_runs, replay_pool
 from streams.sessions.verify import RunCheck
 
-EXIT_MATCH, EXIT_MISMATCH, EXIT_USAGE, EXIT_UNREADABLE = 0, 1, 2, 3
+EXIT_MATCH, EXIT_MISMATCH = 0, ExitCode.FAILED
 BAR_WIDTH = 30
-
-
-class UsageError(Exception):
-    """Bad input, with a stable code."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -63,32 +55,23 @@ def add_topic_prefix(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    return guarded(lambda: _replay(args))
-
-
-def guarded(main) -> int:
-    """Run ``main()`` with the exit codes shared by the log-reading commands."""
-    try:
-        return asyncio.run(main())
-    except UsageError as error:
-        print(f"error {error.code}: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except KafkaError as error:
-        print(f"error KAFKA_UNAVAILABLE: {error!r}", file=sys.stderr)
-        return EXIT_UNREADABLE
+    return asyncio.run(_replay(args))
 
 
 async def session_results(log: RunLog, session_id: str) -> list[Logged]:
     """The published results of one session, or SESSION_NOT_FOUND."""
     results = (await log.results(session_id)).get(session_id)
     if not results:
-        raise UsageError("SESSION_NOT_FOUND", f"no result on {log.topics.results} for session {session_id!r}")
+        message = f"no result on {log.topics.results} for session {session_id!r}"
+        raise CliError(ExitCode.USAGE, message, "SESSION_NOT_FOUND")
     return results
 
 
 async def _replay(args: argparse.Namespace) -> int:
     topics = RunTopics.prefixed(args.topic_prefix)
-    async with LogReader(KafkaSettings().bootstrap_servers) as reader:
+    bootstrap = KafkaSettings().bootstrap_servers
+    require_kafka(bootstrap)
+    async with LogReader(bootstrap) as reader:
         log = RunLog(reader, TopicSettings().partitions, topics)
         if not args.all:
             [check] = [check async for check in check_runs(log, [await session_results(log, args.session_id)])]

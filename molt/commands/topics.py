@@ -7,6 +7,7 @@ import asyncio
 
 from infra.settings import KafkaSettings, TopicSettings, WorkerSettings
 from infra.topicadmin import ensure_topics
+from molt.preflight import require_kafka
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -16,6 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(_: argparse.Namespace) -> int:
     kafka, topics = KafkaSettings(), TopicSettings()
+    require_kafka(kafka.bootstrap_servers)
     created = asyncio.run(ensure_topics(kafka.bootstrap_servers, topics, WorkerSettings().app_id))
     print(f"topics on {kafka.bootstrap_servers}: created {len(created)} ({', '.join(created) or 'none'})")
     return 0

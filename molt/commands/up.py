@@ -5,6 +5,11 @@ topics, then one worker and one edge as child processes, waits until both are re
 starts demo bots of each game (so there are live sessions to watch), prints the URL
 and where each log is, and on Ctrl-C (or a child dying) stops everything it started. Kafka's data survives between runs; its log goes to the run
 folder with the others.
+
+It never harms what it did not start: a second ``molt up`` on the same worker data
+folder is refused at once, naming the running one and its ports (``ALREADY_RUNNING``),
+as is an edge or worker port in use; a broker that already runs is used and left
+running.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from pathlib import Path
 from infra.localkafka import LocalKafka
 from infra.settings import REPO_ROOT, EdgeSettings, KafkaSettings, TopicSettings, WorkerSettings
 from infra.topicadmin import ensure_topics
+from molt.preflight import instance_lock, require_free, require_kafka
 from molt.processes import ManagedProcess, ProcessFailed, molt_argv
 from streams.sim.registry import ENGINES
 
@@ -38,12 +44,21 @@ def _run_dir(requested: Path | None) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
+    kafka_settings, edge, worker = KafkaSettings(), EdgeSettings(), WorkerSettings()
+    addresses = {"kafka": kafka_settings.bootstrap_servers, "worker": f"{worker.web_host}:{worker.web_port}",
+                 "edge": f"{edge.host}:{edge.port}"}  # fmt: skip
+    # The worker data folder is what two instances could not share (its tables' stores).
+    with instance_lock(worker.data_dir / "molt-up.lock", "molt up", addresses):
+        require_free(edge.host, edge.port, "MOLT_EDGE_PORT")
+        require_free(worker.web_host, worker.web_port, "MOLT_WORKER_WEB_PORT")
+        return _serve(args, kafka_settings, edge, worker)
+
+
+def _serve(args: argparse.Namespace, kafka_settings: KafkaSettings, edge: EdgeSettings, worker: WorkerSettings) -> int:
     run_dir = _run_dir(args.run_dir)
-    kafka_settings = KafkaSettings()
     if not kafka_settings.is_external:
         kafka_settings = kafka_settings.model_copy(update={"log_dir": run_dir})
     kafka = LocalKafka(kafka_settings, report=print)
-    edge, worker = EdgeSettings(), WorkerSettings()
     children: list[ManagedProcess] = []
     stop_requested = False
 
@@ -56,8 +71,11 @@ def run(args: argparse.Namespace) -> int:
         bootstrap = kafka.start()
         if kafka_settings.is_external:
             print(f"kafka     {bootstrap}  (external cluster)")
-        else:
+        elif kafka.started_here:
             print(f"kafka     pid {kafka.pid()}  {bootstrap}  log {kafka.log_path}")
+        else:
+            print(f"kafka     pid {kafka.pid()}  {bootstrap}  (already running: used, and left running)")
+        require_kafka(bootstrap)  # an external cluster may not be there
         asyncio.run(ensure_topics(bootstrap, TopicSettings(), worker.app_id))
         # A demo on this machine: the edge runs in development (built-in token key).
         env = {"MOLT_KAFKA_BOOTSTRAP": bootstrap, "MOLT_EDGE_ENV": "development"}
@@ -88,8 +106,7 @@ def run(args: argparse.Namespace) -> int:
         print("\nstopping…")
         for child in reversed(children):
             child.stop()
-        if not kafka_settings.is_external:
-            kafka.stop()
+        kafka.release()  # only a broker this run started
         signal.signal(signal.SIGTERM, previous)
         print("stopped.")
     return 0

@@ -8,6 +8,7 @@ import sys
 
 from infra.settings import KafkaSettings, TopicSettings, WorkerSettings
 from infra.topicadmin import ensure_topics
+from molt.preflight import require_free, require_kafka
 
 SWITCH_INTERVAL_S = 0.001
 
@@ -25,6 +26,8 @@ def run(_: argparse.Namespace) -> int:
     from streams.app import create_app
 
     kafka, topics, worker = KafkaSettings(), TopicSettings(), WorkerSettings()
+    require_free(worker.web_host, worker.web_port, "MOLT_WORKER_WEB_PORT")
+    require_kafka(kafka.bootstrap_servers)
     asyncio.run(ensure_topics(kafka.bootstrap_servers, topics, worker.app_id))
     worker.worker_data_dir.mkdir(parents=True, exist_ok=True)
     # libuv's loop: the worker's time goes to the loop and the Kafka clients on it.

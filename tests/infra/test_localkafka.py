@@ -103,6 +103,19 @@ def test_start_is_idempotent_across_instances(kafka: LocalKafka) -> None:
 
 
 @pytest.mark.integration
+def test_an_instance_stops_only_the_broker_it_started(kafka: LocalKafka) -> None:
+    s = kafka.settings
+    record = kafka.running()
+    assert record is not None and kafka.started_here
+    assert record.addresses == {"kafka": f"{s.host}:{s.port}", "controller": f"{s.host}:{s.controller_port}"}
+    with quiet(s) as other:
+        assert not other.started_here
+    assert other.release() is False
+    assert kafka.running() == record
+    assert accepts_connections(s.host, s.port)
+
+
+@pytest.mark.integration
 def test_restart_reuses_the_formatted_storage(kafka: LocalKafka) -> None:
     meta = kafka.settings.data_dir / "meta.properties"
     formatted = meta.read_text()

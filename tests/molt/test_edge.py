@@ -6,7 +6,7 @@ import os
 import subprocess
 
 from infra.localkafka import free_port
-from molt.commands.edge import EXIT_BAD_SETTINGS
+from molt.errors import ExitCode
 from molt.processes import molt_argv
 
 
@@ -19,17 +19,19 @@ def run_edge(**settings: str) -> subprocess.CompletedProcess:
 
 def test_by_default_the_edge_is_production_and_refuses_to_start_without_keys() -> None:
     done = run_edge()
-    assert done.returncode == EXIT_BAD_SETTINGS == 2
+    assert done.returncode == ExitCode.BAD_SETTINGS == 6
     assert done.stdout == ""
     assert done.stderr.splitlines() == [
-        "molt edge: MOLT_EDGE_TOKEN_KEYS must be set when MOLT_EDGE_ENV='production' "
+        "molt edge: error BAD_SETTINGS: MOLT_EDGE_TOKEN_KEYS must be set when MOLT_EDGE_ENV='production' "
         "(the built-in key is for development only)"
     ]
 
 
 def test_a_malformed_key_is_refused_naming_the_setting_without_echoing_it() -> None:
     done = run_edge(MOLT_EDGE_TOKEN_KEYS="k1:tooshort")
-    assert done.returncode == EXIT_BAD_SETTINGS
+    assert done.returncode == ExitCode.BAD_SETTINGS
     (line,) = done.stderr.splitlines()
-    assert line.startswith("molt edge: MOLT_EDGE_TOKEN_KEYS: token key 'k1' is shorter than 32 bytes")
+    assert line.startswith(
+        "molt edge: error BAD_SETTINGS: MOLT_EDGE_TOKEN_KEYS: token key 'k1' is shorter than 32 bytes"
+    )
     assert "tooshort" not in line
