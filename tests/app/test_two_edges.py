@@ -65,14 +65,19 @@ async def detail(edge: Edge, session_id: str) -> dict:
 async def test_a_storm_of_1000_token_requests_over_two_edges_grants_exactly_50(two_edges) -> None:
     edge_a, edge_b = two_edges
     limits = httpx.Limits(max_connections=200)
+    # 500 wallets, each signed in on one edge; its access token works on both. The sign-ins
+    # have clients of their own: a connection left idle by them is not the storm's to reuse.
+    keys = ["0x" + f"{i + 1:064x}" for i in range(500)]
+    async with (
+        httpx.AsyncClient(base_url=edge_a.url, timeout=60, limits=limits) as a,
+        httpx.AsyncClient(base_url=edge_b.url, timeout=60, limits=limits) as b,
+    ):
+        access = await asyncio.gather(*(wallet_access_token(a if i % 2 else b, k) for i, k in enumerate(keys)))
     async with (
         httpx.AsyncClient(base_url=edge_a.url, timeout=60, limits=limits) as a,
         httpx.AsyncClient(base_url=edge_b.url, timeout=60, limits=limits) as b,
         await MoltClient.register(edge_a.url, "storm-target") as player,
     ):
-        # 500 wallets, each signed in on one edge; its access token works on both.
-        keys = ["0x" + f"{i + 1:064x}" for i in range(500)]
-        access = await asyncio.gather(*(wallet_access_token(a if i % 2 else b, k) for i, k in enumerate(keys)))
         # The storm hits the session while it waits for its player: seats are granted
         # before a run starts too, and no bot has to survive the load meanwhile.
         session = await player.create_session("shellrunners", spectators_max=50, seed=77)
