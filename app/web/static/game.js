@@ -1,6 +1,7 @@
-// The core game page of one game (body[data-game]): wires the live list, the viewer,
-// replays, practice and the wallet button to one stage. Only one thing plays on the
-// stage at a time, so starting one stops the others.
+// The game page of one game (body[data-game]): wires the live list, the leaderboard,
+// the viewer, replays, practice and the wallet button to one stage. Only one thing
+// plays on the stage at a time, so starting one stops the others.
+import { Leaderboard } from "./leaderboard.js";
 import { LiveList } from "./live.js";
 import { Practice } from "./practice.js";
 import { Replayer } from "./replay.js";
@@ -20,13 +21,16 @@ const live = new LiveList(slug, byId("live-list"), byId("live-empty"), (session)
   replayer.stop();
   viewer.watch(session);
 });
+const replay = (sessionId) => {
+  practice.stop();
+  viewer.stop();
+  replayer.play(sessionId);
+};
+const board = new Leaderboard(slug, byId("board-list"), byId("board-empty"), replay);
 const viewer = new Viewer(slug, stage, {
   full: (id, current, max) => live.markFull(id, current, max),
   walletLost: () => walletUi.refresh(),
-  replay: (id) => {
-    viewer.stop();
-    replayer.play(id);
-  },
+  replay,
   watching: (id) => live.watching(id),
 });
 
@@ -37,3 +41,4 @@ byId("practice-start").addEventListener("click", () => {
 });
 stage.reset("Pick a live run to watch, or play a practice run");
 live.start();
+board.start();
