@@ -10,7 +10,8 @@ import httpx
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.web.conftest import Tab, canvas_tick, card, live_bot, wait_tick_above
+from tests.web.conftest import Tab, card, live_bot, wait_tick_above
+from tests.web.playback import assert_plays_back
 
 pytestmark = pytest.mark.integration
 
@@ -26,7 +27,7 @@ async def best_runs(edge_url: str) -> list[dict]:
 
 
 async def assert_panel_shows(page: Page, entries: list[dict]) -> None:
-    rows = page.locator("#board-list li.rank-row")
+    rows = page.locator("#board-list li.run-row")
     await expect(rows).to_have_count(len(entries))
     if entries:
         await expect(rows.locator("[data-field=player]")).to_have_text([e["player"]["name"] for e in entries])
@@ -56,7 +57,7 @@ async def test_the_leaderboard_follows_the_best_runs_and_plays_one_again(edge, t
         bot.pilot.crash = True
         await expect(page.locator("#stage .overlay")).to_be_visible(timeout=60_000)
         result = (await bot.client.session(GAME, bot.session_id))["result"]
-    row = page.locator(f'#board-list li.rank-row[data-session-id="{bot.session_id}"]')
+    row = page.locator(f'#board-list li.run-row[data-session-id="{bot.session_id}"]')
     await expect(row.locator("[data-field=score]")).to_have_text(str(result["score"]))
     assert await page.evaluate("window.sameDocument === true"), "the page reloaded"
     after = await best_runs(edge.url)
@@ -64,11 +65,5 @@ async def test_the_leaderboard_follows_the_best_runs_and_plays_one_again(edge, t
     assert [e["score"] for e in after] == sorted((e["score"] for e in after), reverse=True)
     await assert_panel_shows(page, after)
     # The row plays the run again from its log, from its start to the same end.
-    overlay = page.locator("#stage .overlay")
-    async with page.expect_response(lambda r: r.url.endswith(f"/{bot.session_id}/replay")) as answer:
-        await row.get_by_role("button", name="Watch again").click()
-    assert (await answer.value).status == 200
-    await expect(overlay).to_be_hidden()
-    await expect(overlay).to_be_visible(timeout=90_000)
-    assert await canvas_tick(page) == result["ticks"]
-    await expect(overlay.locator("[data-end=detail]")).to_contain_text(f"Score {result['score']}")
+    await assert_plays_back(page, bot.session_id, result["ticks"], row.get_by_role("button", name="Watch again").click)
+    await expect(page.locator("#stage [data-end=detail]")).to_contain_text(f"Score {result['score']}")

@@ -14,6 +14,7 @@ from playwright.async_api import expect
 
 from molt.sdk import MoltClient
 from tests.web.conftest import Tab, canvas_tick, card, live_bot, wait_tick_above
+from tests.web.playback import assert_plays_back
 
 pytestmark = pytest.mark.integration
 
@@ -57,16 +58,8 @@ async def test_a_link_watches_a_live_run_and_plays_it_back_once_it_ended(edge, t
         bot.pilot.crash = True
         await expect(page.locator("#stage .overlay")).to_be_visible(timeout=60_000)
         result = (await bot.client.session(GAME, bot.session_id))["result"]
-    overlay = page.locator("#stage .overlay")
     seats_asked = len(tab.asked("POST", "/spectate-token-public"))
-    async with page.expect_response(lambda r: r.url.endswith(f"/{bot.session_id}/replay")) as answer:
-        await page.goto(link(edge.url, bot.session_id))
-    assert (await answer.value).status == 200
-    await page.wait_for_function(
-        "() => { const t = Number(document.querySelector('#scene').dataset.tick); return t >= 0 && t < 45; }"
-    )
-    await expect(overlay).to_be_visible(timeout=90_000)
-    assert await canvas_tick(page) == result["ticks"]
+    await assert_plays_back(page, bot.session_id, result["ticks"], lambda: page.goto(link(edge.url, bot.session_id)))
     assert len(tab.asked("POST", "/spectate-token-public")) == seats_asked, "an ended run takes no seat"
 
 

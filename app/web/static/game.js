@@ -1,5 +1,5 @@
 // The game page of one game (body[data-game]): wires the live list, the leaderboard,
-// the viewer, replays, practice and the wallet button to one stage. Only one thing
+// recent runs, the viewer, replays, practice and the wallet button to one stage. Only one thing
 // plays on the stage at a time, so starting one stops the others. The run watched is
 // in the page's address (address.js): a link opens it, the back button leaves it.
 import * as address from "./address.js";
@@ -7,6 +7,7 @@ import { api, sessionPath } from "./api.js";
 import { Leaderboard } from "./leaderboard.js";
 import { LiveList } from "./live.js";
 import { Practice } from "./practice.js";
+import { RecentRuns } from "./recent.js";
 import { Replayer } from "./replay.js";
 import { Stage } from "./stage.js";
 import { Viewer } from "./viewer.js";
@@ -39,6 +40,7 @@ const replay = (sessionId) => {
 };
 const live = new LiveList(slug, byId("live-list"), byId("live-empty"), watchLive);
 const board = new Leaderboard(slug, byId("board-list"), byId("board-empty"), replay);
+const recent = new RecentRuns(slug, byId("recent"), replay);
 const viewer = new Viewer(slug, stage, {
   full: (id, current, max) => live.markFull(id, current, max),
   walletLost: () => walletUi.refresh(),
@@ -78,3 +80,4 @@ address.onChange(open);
 open(address.watched());
 live.start();
 board.start();
+recent.start();

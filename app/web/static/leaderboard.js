@@ -2,6 +2,7 @@
 // every POLL_MS and redrawn only when the answer changed, so a new best run shows up
 // without a reload. Each row offers the run again from its log (onReplay(sessionId)).
 import { api } from "./api.js";
+import { runRow } from "./runrow.js";
 
 const POLL_MS = 3000;
 const LIMIT = 10;
@@ -32,24 +33,12 @@ export class Leaderboard {
     const key = entries.map((e) => `${e.sessionId}:${e.score}`).join(",");
     if (key === this.shown) return;
     this.shown = key;
-    this.list.replaceChildren(...entries.map((entry) => this.row(entry)));
+    this.list.replaceChildren(
+      ...entries.map((e) =>
+        runRow(e.sessionId, { rank: `#${e.rank}`, player: e.player.name, score: String(e.score) }, this.onReplay),
+      ),
+    );
     this.empty.textContent = "No finished runs yet.";
     this.empty.hidden = entries.length > 0;
-  }
-
-  row(entry) {
-    const row = document.createElement("li");
-    row.className = "rank-row";
-    row.dataset.sessionId = entry.sessionId;
-    row.innerHTML = `
-      <span class="rank" data-field="rank"></span>
-      <span class="player" data-field="player"></span>
-      <span class="points" data-field="score"></span>
-      <button type="button" class="replay">Watch again</button>`;
-    row.querySelector("[data-field=rank]").textContent = `#${entry.rank}`;
-    row.querySelector("[data-field=player]").textContent = entry.player.name;
-    row.querySelector("[data-field=score]").textContent = String(entry.score);
-    row.querySelector("button").addEventListener("click", () => this.onReplay(entry.sessionId));
-    return row;
   }
 }
