@@ -1,6 +1,6 @@
 """Recent runs in a real browser: a run that just ended is listed first (player, score,
 end reason, length) without a reload, and *Watch again* plays it to its end; the list
-comes from GET .../runs, newest first and paged.
+comes from GET .../runs, newest first and paged. Saves the screenshot of both run panels.
 
 The runs are ShellRunners bots' (tests/web/pilots.py); the panel is the same for both games.
 """
@@ -9,15 +9,24 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from playwright.async_api import expect
+from playwright.async_api import Page, expect
 
 from app.recentruns import KEPT
-from tests.web.conftest import Tab, card, live_bot, wait_tick_above
+from tests.web.conftest import Tab, card, live_bot, screenshot_path, wait_tick_above
 from tests.web.playback import assert_plays_back
 
 pytestmark = pytest.mark.integration
 
 GAME = "shellrunners"
+
+
+async def screenshot_panels(page: Page) -> None:
+    """The leaderboard and recent runs panels, one above the other, into docs/screenshots."""
+    board, recent = await page.locator(".board").bounding_box(), await page.locator("#recent").bounding_box()
+    assert board is not None and recent is not None
+    top, bottom = min(board["y"], recent["y"]), max(board["y"] + board["height"], recent["y"] + recent["height"])
+    clip = {"x": board["x"], "y": top, "width": board["width"], "height": bottom - top}
+    await page.screenshot(path=screenshot_path("runs-panels.png"), clip=clip, full_page=True)
 
 
 async def test_a_run_that_ended_is_listed_first_and_plays_again_to_its_end(edge, tab: Tab) -> None:
@@ -38,6 +47,8 @@ async def test_a_run_that_ended_is_listed_first_and_plays_again_to_its_end(edge,
     await expect(first.locator("[data-field=detail]")).to_contain_text(f"{result['endReason']} · {seconds}")
     await expect(page.locator("[data-recent=newer]")).to_be_disabled()
     assert await page.evaluate("window.sameDocument === true"), "the page reloaded"
+    await expect(page.locator(f'#board-list li[data-session-id="{bot.session_id}"]')).to_be_visible()
+    await screenshot_panels(page)
     # The route: newest first, paged, no deeper than the runs an edge keeps.
     async with httpx.AsyncClient(base_url=edge.url, timeout=30) as http:
         newest = (await http.get(f"/api/games/{GAME}/runs", params={"limit": 1})).json()
