@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app import ops
-from app.api import access_tokens, agents, auth, leaderboard, replays, sessions
+from app.api import access_tokens, agents, auth, leaderboard, replays, runs, sessions
 from app.bus import EdgeBus
 from app.clientaddress import ClientAddresses
 from app.errors import INVALID, documented, install_error_handlers
@@ -22,6 +22,7 @@ from app.metrics import EdgeMetrics, serving
 from app.nonceclaims import NonceClaims
 from app.nonces import SignedNonces
 from app.ratelimit import RateLimiter
+from app.recentruns import RecentRuns
 from app.requestmetrics import RequestMetrics
 from app.seats import SeatBroker
 from app.securityheaders import SecurityHeaders
@@ -52,6 +53,8 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
         metrics.watch_views(lambda: bus.caught_up)
         bus.sessions.subscribe(fanout.on_session_view)
         bus.spectators.subscribe(fanout.on_spectators)
+        app.state.recent_runs = RecentRuns()
+        bus.sessions.subscribe(app.state.recent_runs.on_session_view)
         frames = TopicFollower(kafka.bootstrap_servers, SESSION_FRAMES.name, topics.partitions, fanout.on_frames)
         sockets = SocketRegistry()
         claims = NonceClaims(
@@ -115,6 +118,7 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
     app.include_router(replays.router)
     app.include_router(access_tokens.router)
     app.include_router(leaderboard.router)
+    app.include_router(runs.router)
     app.include_router(websockets.router)
     app.include_router(pages.router)
     app.mount("/static", pages.STATIC, name="static")
