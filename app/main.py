@@ -21,7 +21,7 @@ from app.identity import AgentDirectory
 from app.metrics import EdgeMetrics, serving
 from app.nonceclaims import NonceClaims
 from app.nonces import SignedNonces
-from app.ratelimit import RateLimiter
+from app.quotas import Quotas
 from app.requestmetrics import RequestMetrics
 from app.seats import SeatBroker
 from app.securityheaders import SecurityHeaders
@@ -42,6 +42,7 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
     # Built before anything starts: a missing signing key outside development stops here.
     keys = TokenKeys.from_settings(edge)
     tokens = TokenIssuer(keys, edge.token_ttl_s)
+    addresses = ClientAddresses(edge.trusted_proxy_networks)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -58,7 +59,6 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
             kafka.bootstrap_servers, topics.partitions, bus.codec, bus.publish, edge.nonce_ttl_s, edge.sign_in_wait_s
         )
         app.state.nonce_claims = claims
-        addresses = ClientAddresses(edge.trusted_proxy_networks)
         seats = SeatBroker(
             kafka.bootstrap_servers, SEAT_REPLIES.name, topics.partitions, bus.codec, addresses, sockets.on_decision
         )
@@ -100,7 +100,7 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
     app.state.metrics = metrics
     app.state.tokens = tokens
     app.state.nonces = SignedNonces(keys, edge.nonce_ttl_s)
-    app.state.public_token_limiter = RateLimiter(edge.public_token_burst, edge.public_token_per_s)
+    app.state.quotas = Quotas(edge, addresses)
     install_error_handlers(app)
 
     app.add_middleware(RequestMetrics, metrics=metrics)

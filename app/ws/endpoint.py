@@ -95,6 +95,10 @@ class SocketSession:
             raise Refused(m.Error("SESSION_ENDED", "the run has ended"))
         return view
 
+    def run_ended(self) -> bool:
+        view = self.bus.sessions.get(self.session_id)
+        return view is not None and view.status == "ended"
+
     async def send_command(self, body: object) -> None:
         await self.bus.send_command(self.session_id, self.engine_version, body)
 
@@ -206,6 +210,8 @@ async def play(ws: WebSocket, slug: str, sessionId: str = "") -> None:
         nonlocal last_seq
         match message:
             case m.Input(seq=seq, action=action):
+                if session.run_ended():
+                    return session.complain("SESSION_ENDED", "the run has ended; inputs are no longer taken")
                 if not session.limiter.allow("inputs", time.monotonic()).allowed:
                     return session.complain("RATE_LIMITED", "too many inputs")
                 rejection = engine.validate_action(action)
@@ -216,6 +222,10 @@ async def play(ws: WebSocket, slug: str, sessionId: str = "") -> None:
                 last_seq = seq
                 await session.send_command(InputReceived(seq, action, session.connection_id))
             case m.Snapshot():
+                quota = session.ws.app.state.quotas.snapshot(sessionId)
+                if not quota.allowed:
+                    retry = f"too many snapshot triggers for this run; retry in {quota.retry_after_s} s"
+                    return session.complain("RATE_LIMITED", retry)
                 await session.send_command(SnapshotTriggered("ws_" + secrets.token_hex(8), "ws"))
                 session.send(m.SnapshotAccepted())
             case m.Auth():
