@@ -27,6 +27,7 @@ def run(_: argparse.Namespace) -> int:
 
     from app.main import create_app
     from app.tokens import TokenConfigError
+    from app.ws.messages import PROTOCOL_MAX_BYTES
     from app.ws.wire_protocol import WireWebSocketProtocol
 
     kafka, edge, topics = KafkaSettings(), EdgeSettings(), TopicSettings()
@@ -43,5 +44,6 @@ def run(_: argparse.Namespace) -> int:
         log_level="warning",
         timeout_keep_alive=edge.keep_alive_s,
         ws=WireWebSocketProtocol,
+        ws_max_size=PROTOCOL_MAX_BYTES,
     )
     return 0

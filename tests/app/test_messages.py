@@ -71,6 +71,8 @@ def test_each_client_message_parses_to_its_type(text: str, parsed: m.ClientIn) -
         ('{"t":"input","seq":0,"action":"flap"}', "input needs a positive integer seq"),
         ('{"t":"input","seq":1,"action":"' + "x" * 33 + '"}', "input needs an action"),
         ('{"t":"input","seq":1,"action":"' + "x" * m.MAX_MESSAGE_BYTES + '"}', "message larger than 4096 bytes"),
+        ("[" * m.MAX_MESSAGE_BYTES, "JSON nested too deeply"),
+        ('{"t":"input","seq":1,"action":' + "[" * 4000 + "}", "JSON nested too deeply"),
     ],
 )
 def test_anything_else_is_unexpected_with_a_reason(text: str, reason: str) -> None:
