@@ -14,9 +14,10 @@ from fastapi import FastAPI
 
 from app import ops
 from app.api import access_tokens, agents, auth, leaderboard, replays, sessions
+from app.bodylimit import BodyLimit
 from app.bus import EdgeBus
 from app.clientaddress import ClientAddresses
-from app.errors import INVALID, documented, install_error_handlers
+from app.errors import INVALID, TOO_LARGE, documented, install_error_handlers
 from app.identity import AgentDirectory
 from app.metrics import EdgeMetrics, serving
 from app.nonceclaims import NonceClaims
@@ -93,8 +94,9 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
         title="MoltStation Live",
         version="0.1.0",
         lifespan=lifespan,
-        # Every route can answer 422 (validation), rendered by app.errors, not FastAPI's shape.
-        responses=documented(_422=INVALID),
+        # Every route can answer 422 (validation), rendered by app.errors, not FastAPI's shape,
+        # and 413 (app.bodylimit).
+        responses=documented(_413=TOO_LARGE, _422=INVALID),
     )
     app.state.settings = edge
     app.state.metrics = metrics
@@ -103,6 +105,8 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
     app.state.quotas = Quotas(edge, addresses)
     install_error_handlers(app)
 
+    # The last added is the outermost: a 413 is counted and carries the security headers.
+    app.add_middleware(BodyLimit, max_bytes=edge.max_body_bytes)
     app.add_middleware(RequestMetrics, metrics=metrics)
     app.add_middleware(SecurityHeaders, development=edge.development)
 

@@ -180,6 +180,9 @@ class EdgeSettings(BaseSettings):
     snapshot_per_s: float = Field(default=0.05, gt=0)
     # Sessions one agent may hold open (waiting or live) at once: a count, not a rate.
     open_sessions_per_agent: int = Field(default=20, ge=1)
+    # HTTP request bodies above this are refused (413) before they are read; the largest
+    # the API takes is a signed sign-in message, under 3 KiB.
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     # Session timings written into SessionOpened (the runtime folds them from the log).
     grace_s: float = Field(default=10.0, gt=0)
     waiting_expiry_s: float = Field(default=60.0, gt=0)
