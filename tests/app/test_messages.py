@@ -71,12 +71,20 @@ def test_each_client_message_parses_to_its_type(text: str, parsed: m.ClientIn) -
         ('{"t":"input","seq":0,"action":"flap"}', "input needs a positive integer seq"),
         ('{"t":"input","seq":1,"action":"' + "x" * 33 + '"}', "input needs an action"),
         ('{"t":"input","seq":1,"action":"' + "x" * m.MAX_MESSAGE_BYTES + '"}', "message larger than 4096 bytes"),
-        ("[" * m.MAX_MESSAGE_BYTES, "JSON nested too deeply"),
-        ('{"t":"input","seq":1,"action":' + "[" * 4000 + "}", "JSON nested too deeply"),
     ],
 )
 def test_anything_else_is_unexpected_with_a_reason(text: str, reason: str) -> None:
     assert m.parse(text) == m.Unexpected(reason)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[" * m.MAX_MESSAGE_BYTES, '{"t":"input","seq":1,"action":' + "[" * 1500 + "]" * 1500 + "}"],
+    ids=["unclosed", "closed"],
+)
+def test_deeply_nested_json_is_unexpected_never_an_error(text: str) -> None:
+    # The reason depends on the interpreter's recursion limit (the decoder recurses per level).
+    assert isinstance(m.parse(text), m.Unexpected)
 
 
 def test_the_errors_that_close_a_socket_are_error_codes() -> None:
