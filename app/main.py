@@ -26,6 +26,7 @@ from app.quotas import Quotas
 from app.requestmetrics import RequestMetrics
 from app.seats import SeatBroker
 from app.securityheaders import SecurityHeaders
+from app.socketcounts import SocketCounts
 from app.tokens import TokenIssuer, TokenKeys
 from app.topicfollower import TopicFollower
 from app.web import pages
@@ -103,6 +104,7 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
     app.state.tokens = tokens
     app.state.nonces = SignedNonces(keys, edge.nonce_ttl_s)
     app.state.quotas = Quotas(edge, addresses)
+    app.state.socket_counts = SocketCounts(edge.max_sockets, edge.max_sockets_per_client)
     install_error_handlers(app)
 
     # The last added is the outermost: a 413 is counted and carries the security headers.

@@ -183,6 +183,10 @@ class EdgeSettings(BaseSettings):
     # HTTP request bodies above this are refused (413) before they are read; the largest
     # the API takes is a signed sign-in message, under 3 KiB.
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    # Open WebSockets on this edge, in all and per client address (a bot playing its open
+    # sessions and a household watching fit well inside); past either, close 1013.
+    max_sockets: int = Field(default=20_000, ge=1)
+    max_sockets_per_client: int = Field(default=64, ge=1)
     # Session timings written into SessionOpened (the runtime folds them from the log).
     grace_s: float = Field(default=10.0, gt=0)
     waiting_expiry_s: float = Field(default=60.0, gt=0)

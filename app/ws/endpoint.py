@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
@@ -191,9 +192,26 @@ async def _flush_and_close(session: SocketSession, code: int) -> None:
             await session.ws.close(code)
 
 
+async def _counted(ws: WebSocket, serve: Callable[[], Awaitable[None]]) -> None:
+    """Accept, then serve the socket while it holds one of the edge's and its client's places."""
+    await ws.accept()
+    state = ws.app.state
+    client = state.quotas.addresses.of(ws)
+    if not state.socket_counts.acquire(client):
+        await _refuse(ws, Refused(m.Error("TOO_MANY_SOCKETS", "too many sockets open; try again later")))
+        return
+    try:
+        await serve()
+    finally:
+        state.socket_counts.release(client)
+
+
 @router.websocket("/ws/{slug}/play")
 async def play(ws: WebSocket, slug: str, sessionId: str = "") -> None:
-    await ws.accept()
+    await _counted(ws, lambda: _play(ws, slug, sessionId))
+
+
+async def _play(ws: WebSocket, slug: str, sessionId: str) -> None:
     session = SocketSession(ws, slug, sessionId, "play")
     try:
         await _authenticate(ws, "play", slug, sessionId)
@@ -294,7 +312,10 @@ async def _occupy(session: SocketSession, claims: Claims, seat: str) -> str:
 
 @router.websocket("/ws/{slug}/spectate")
 async def spectate(ws: WebSocket, slug: str, sessionId: str = "") -> None:
-    await ws.accept()
+    await _counted(ws, lambda: _spectate(ws, slug, sessionId))
+
+
+async def _spectate(ws: WebSocket, slug: str, sessionId: str) -> None:
     session = SocketSession(ws, slug, sessionId, "spectate")
     registry, connection = session.registry, session.connection_id
     registry.watch(connection, lambda: _replace(session))

@@ -31,7 +31,7 @@ class Close(IntEnum):
     UNSUPPORTED = 1003  # repeated binary messages
     POLICY = 1008  # repeated bad messages or input flood
     TOO_BIG = 1009  # a message over PROTOCOL_MAX_BYTES, closed by the protocol layer
-    TRY_AGAIN = 1013  # no worker answered the seat's occupancy in time
+    TRY_AGAIN = 1013  # no worker answered the seat's occupancy in time, or too many sockets
     REPLACED = 4000  # another socket took the seat
     AUTH = 4401
     FORBIDDEN = 4403
@@ -52,6 +52,7 @@ ErrorCode = Literal[
     "RUNTIME_UNAVAILABLE",
     "BAD_MESSAGE",
     "RATE_LIMITED",
+    "TOO_MANY_SOCKETS",
 ]
 # The errors after which the socket is closed at once, and with what.
 CLOSE_AFTER: dict[ErrorCode, Close] = {
@@ -64,6 +65,7 @@ CLOSE_AFTER: dict[ErrorCode, Close] = {
     "SESSION_ENDED": Close.ENDED,
     "REPLACED": Close.REPLACED,
     "RUNTIME_UNAVAILABLE": Close.TRY_AGAIN,
+    "TOO_MANY_SOCKETS": Close.TRY_AGAIN,
 }
 
 
