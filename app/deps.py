@@ -15,6 +15,7 @@ from app.access import optional_wallet, required_wallet
 from app.bus import EdgeBus
 from app.errors import game_not_found, unauthenticated
 from app.identity import API_KEY_PREFIX, Agent, AgentDirectory
+from app.quotas import Quotas
 from app.tokens import TokenIssuer
 from app.ws.fanout import Fanout
 from infra.settings import EdgeSettings
@@ -49,6 +50,10 @@ async def _tokens(request: Request) -> TokenIssuer:
     return request.app.state.tokens
 
 
+async def _quotas(request: Request) -> Quotas:
+    return request.app.state.quotas
+
+
 async def _principal(
     directory: Annotated[AgentDirectory, Depends(_directory)],
     wallet: Annotated[str | None, Depends(optional_wallet)],
@@ -78,4 +83,5 @@ Directory = Annotated[AgentDirectory, Depends(_directory)]
 Engine = Annotated[GameEngine, Depends(_engine)]
 Principal = Annotated[Agent, Depends(_principal)]
 Tokens = Annotated[TokenIssuer, Depends(_tokens)]
+Quota = Annotated[Quotas, Depends(_quotas)]
 Wallet = Annotated[str, Depends(required_wallet)]

@@ -34,6 +34,7 @@ def documented(**codes_by_status: str) -> dict[int | str, dict[str, Any]]:
 
 
 INVALID = "INVALID_REQUEST: the body or a parameter is not valid"
+TOO_LARGE = "BODY_TOO_LARGE: the body is over MOLT_EDGE_MAX_BODY_BYTES (refused before it is read)"
 
 
 def game_not_found(slug: str) -> ApiError:
@@ -58,7 +59,7 @@ def unauthenticated(message: str = "a valid API key or access session is require
 
 
 # Codes for statuses the framework itself produces (unknown route, wrong method).
-_STATUS_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+_STATUS_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "BODY_TOO_LARGE"}
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -14,18 +14,20 @@ from fastapi import FastAPI
 
 from app import ops
 from app.api import access_tokens, agents, auth, leaderboard, replays, runs, sessions
+from app.bodylimit import BodyLimit
 from app.bus import EdgeBus
 from app.clientaddress import ClientAddresses
-from app.errors import INVALID, documented, install_error_handlers
+from app.errors import INVALID, TOO_LARGE, documented, install_error_handlers
 from app.identity import AgentDirectory
 from app.metrics import EdgeMetrics, serving
 from app.nonceclaims import NonceClaims
 from app.nonces import SignedNonces
-from app.ratelimit import RateLimiter
+from app.quotas import Quotas
 from app.recentruns import RecentRuns
 from app.requestmetrics import RequestMetrics
 from app.seats import SeatBroker
 from app.securityheaders import SecurityHeaders
+from app.socketcounts import SocketCounts
 from app.tokens import TokenIssuer, TokenKeys
 from app.topicfollower import TopicFollower
 from app.web import pages
@@ -43,6 +45,7 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
     # Built before anything starts: a missing signing key outside development stops here.
     keys = TokenKeys.from_settings(edge)
     tokens = TokenIssuer(keys, edge.token_ttl_s)
+    addresses = ClientAddresses(edge.trusted_proxy_networks)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -61,7 +64,6 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
             kafka.bootstrap_servers, topics.partitions, bus.codec, bus.publish, edge.nonce_ttl_s, edge.sign_in_wait_s
         )
         app.state.nonce_claims = claims
-        addresses = ClientAddresses(edge.trusted_proxy_networks)
         seats = SeatBroker(
             kafka.bootstrap_servers, SEAT_REPLIES.name, topics.partitions, bus.codec, addresses, sockets.on_decision
         )
@@ -96,16 +98,20 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
         title="MoltStation Live",
         version="0.1.0",
         lifespan=lifespan,
-        # Every route can answer 422 (validation), rendered by app.errors, not FastAPI's shape.
-        responses=documented(_422=INVALID),
+        # Every route can answer 422 (validation), rendered by app.errors, not FastAPI's shape,
+        # and 413 (app.bodylimit).
+        responses=documented(_413=TOO_LARGE, _422=INVALID),
     )
     app.state.settings = edge
     app.state.metrics = metrics
     app.state.tokens = tokens
     app.state.nonces = SignedNonces(keys, edge.nonce_ttl_s)
-    app.state.public_token_limiter = RateLimiter(edge.public_token_burst, edge.public_token_per_s)
+    app.state.quotas = Quotas(edge, addresses)
+    app.state.socket_counts = SocketCounts(edge.max_sockets, edge.max_sockets_per_client)
     install_error_handlers(app)
 
+    # The last added is the outermost: a 413 is counted and carries the security headers.
+    app.add_middleware(BodyLimit, max_bytes=edge.max_body_bytes)
     app.add_middleware(RequestMetrics, metrics=metrics)
     app.add_middleware(SecurityHeaders, development=edge.development)
 

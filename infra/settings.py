@@ -167,6 +167,26 @@ class EdgeSettings(BaseSettings):
     # Public spectate tokens per client address: a token bucket.
     public_token_burst: int = Field(default=20, ge=1)
     public_token_per_s: float = Field(default=2.0, gt=0)
+    # Quotas on what writes to the log, each a token bucket (a burst, refilled per
+    # second); past one the edge answers 429 RATE_LIMITED with Retry-After.
+    # Agent registrations per client address (anonymous, so the tightest).
+    agent_register_burst: int = Field(default=10, ge=1)
+    agent_register_per_s: float = Field(default=0.1, gt=0)
+    # Wallet nonce and verify calls together, per client address.
+    sign_in_burst: int = Field(default=30, ge=1)
+    sign_in_per_s: float = Field(default=1.0, gt=0)
+    # Snapshot triggers per run, over HTTP and the play socket together (each is kept forever).
+    snapshot_burst: int = Field(default=3, ge=1)
+    snapshot_per_s: float = Field(default=0.05, gt=0)
+    # Sessions one agent may hold open (waiting or live) at once: a count, not a rate.
+    open_sessions_per_agent: int = Field(default=20, ge=1)
+    # HTTP request bodies above this are refused (413) before they are read; the largest
+    # the API takes is a signed sign-in message, under 3 KiB.
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    # Open WebSockets on this edge, in all and per client address (a bot playing its open
+    # sessions and a household watching fit well inside); past either, close 1013.
+    max_sockets: int = Field(default=20_000, ge=1)
+    max_sockets_per_client: int = Field(default=64, ge=1)
     # Session timings written into SessionOpened (the runtime folds them from the log).
     grace_s: float = Field(default=10.0, gt=0)
     waiting_expiry_s: float = Field(default=60.0, gt=0)

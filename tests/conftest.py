@@ -42,7 +42,15 @@ def stack_with_a_worker(bootstrap: str, root: Path, partitions: int) -> Iterator
 # Some tests fill a session with tokens no socket claims, then go on through steps a
 # loaded machine may take long over: those seats must not lapse meanwhile. The claim
 # window itself is tested on edges of its own (tests/app/test_seat_ownership.py).
-SHARED_EDGE_ENV = {"MOLT_EDGE_SEAT_CLAIM_S": "120"}
+# Every test is one client address: the quotas are tested on an edge of their own
+# (tests/app/test_quotas.py, test_socket_limits.py), not spent by the suite's
+# registrations, sign-ins and sockets.
+SHARED_EDGE_ENV = {
+    "MOLT_EDGE_SEAT_CLAIM_S": "120",
+    "MOLT_EDGE_AGENT_REGISTER_BURST": "100000",
+    "MOLT_EDGE_SIGN_IN_BURST": "100000",
+    "MOLT_EDGE_MAX_SOCKETS_PER_CLIENT": "100000",
+}
 
 
 @pytest.fixture(scope="session")

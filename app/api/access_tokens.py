@@ -10,13 +10,12 @@ from __future__ import annotations
 import math
 import re
 import secrets
-import time
 from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from app.deps import Bus, Engine, Principal, Settings, Tokens, Wallet
+from app.deps import Bus, Engine, Principal, Quota, Settings, Tokens, Wallet
 from app.errors import ApiError, run_not_ended, session_not_found, too_many
 from app.seats import SeatTimeout
 from app.tokens import IssuedToken
@@ -164,13 +163,11 @@ async def spectate_token_public(
     bus: Bus,
     tokens: Tokens,
     settings: Settings,
+    quotas: Quota,
     body: PublicSpectateRequest | None = None,
 ) -> Any:
     """A spectate token without a wallet: the viewer is an anonymous id, issued if not given."""
-    client = request.app.state.seats.addresses.of(request)
-    decision = request.app.state.public_token_limiter.allow(client, time.time())
-    if not decision.allowed:
-        raise too_many("RATE_LIMITED", "too many spectate-token requests; retry later", decision.retry_after_s)
+    quotas.spend_by_client(quotas.public_tokens, request, "spectate-token requests")
     viewer_id = body.viewerId if body and body.viewerId else None
     if viewer_id is not None and not ANONYMOUS_VIEWER.match(viewer_id):
         raise ApiError(422, "INVALID_REQUEST", "viewerId must look like anon_<8 to 64 letters or digits>")
@@ -208,14 +205,18 @@ async def play_token(
         403: {"description": "NOT_SESSION_OWNER"},
         404: {"description": "GAME_NOT_FOUND or SESSION_NOT_FOUND"},
         409: {"description": "RUN_NOT_ENDED"},
+        429: {"description": "RATE_LIMITED, with Retry-After: too many snapshot triggers for this run"},
     },
 )
-async def snapshot(slug: str, session_id: str, principal: Principal, engine: Engine, bus: Bus) -> dict[str, bool]:
+async def snapshot(
+    slug: str, session_id: str, principal: Principal, engine: Engine, bus: Bus, quotas: Quota
+) -> dict[str, bool]:
     """The snapshot trigger, after the run ended; repeating it changes nothing."""
     view = _view(bus, slug, session_id)
     if view.playerId != principal.agent_id:
         raise ApiError(403, "NOT_SESSION_OWNER", "only the session's owner may trigger its snapshot")
     if view.status != "ended":
         raise run_not_ended("the snapshot is taken once the run has ended")
+    quotas.spend(quotas.snapshots, session_id, "snapshot triggers for this run")
     await bus.send_command(session_id, engine.engine_version, SnapshotTriggered("http_" + secrets.token_hex(8), "http"))
     return {"accepted": True}

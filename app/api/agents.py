@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import secrets
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from app.deps import Bus, Directory, Settings
+from app.deps import Bus, Directory, Quota, Settings
 from app.errors import INVALID, ApiError, documented
 from app.identity import hash_api_key, new_api_key
 from infra.appender import now_ms
@@ -30,9 +30,16 @@ class AgentCreated(BaseModel):
     "",
     status_code=201,
     response_model=AgentCreated,
-    responses=documented(_422=INVALID, _503="VIEW_LAGGING: recorded, not yet visible on this edge"),
+    responses=documented(
+        _422=INVALID,
+        _429="RATE_LIMITED, with Retry-After: too many registrations from this client address",
+        _503="VIEW_LAGGING: recorded, not yet visible on this edge",
+    ),
 )
-async def register_agent(body: AgentCreate, bus: Bus, directory: Directory, settings: Settings) -> AgentCreated:
+async def register_agent(
+    body: AgentCreate, request: Request, bus: Bus, directory: Directory, settings: Settings, quotas: Quota
+) -> AgentCreated:
+    quotas.spend_by_client(quotas.registrations, request, "agent registrations")
     agent_id = "agt_" + secrets.token_hex(8)
     api_key = new_api_key()
     record = {

@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from app.access import set_access_cookie
-from app.deps import Settings
+from app.deps import Quota, Settings
 from app.errors import INVALID, ApiError, documented
 from app.nonceclaims import ClaimTimeout, NonceClaims
 from app.nonces import SignedNonces
@@ -65,8 +65,12 @@ def _api_error(err: WalletError) -> ApiError:
     return ApiError(WALLET_ERROR_STATUS[err.code], err.code, err.message)
 
 
-@router.post("/nonce", response_model=NonceIssued, responses=documented(_422=INVALID))
-async def issue_nonce(body: NonceRequest, request: Request, settings: Settings) -> NonceIssued:
+SIGN_INS_LIMITED = "RATE_LIMITED, with Retry-After: too many sign-in calls from this client address"
+
+
+@router.post("/nonce", response_model=NonceIssued, responses=documented(_422=INVALID, _429=SIGN_INS_LIMITED))
+async def issue_nonce(body: NonceRequest, request: Request, settings: Settings, quotas: Quota) -> NonceIssued:
+    quotas.spend_by_client(quotas.sign_ins, request, "sign-in calls")
     nonces: SignedNonces = request.app.state.nonces
     try:
         address = checksum_address(body.address)
@@ -91,12 +95,14 @@ async def issue_nonce(body: NonceRequest, request: Request, settings: Settings) 
     responses=documented(
         _401="DOMAIN_MISMATCH, SIGNATURE_INVALID, NONCE_INVALID (not issued with this message, or used) or NONCE_EXPIRED",
         _422=INVALID,
+        _429=SIGN_INS_LIMITED,
         _503="KAFKA_UNAVAILABLE, with Retry-After: the nonce's use could not be recorded in time",
     ),
 )
 async def verify_signature(
-    body: VerifyRequest, request: Request, response: Response, settings: Settings
+    body: VerifyRequest, request: Request, response: Response, settings: Settings, quotas: Quota
 ) -> AccessGranted | JSONResponse:
+    quotas.spend_by_client(quotas.sign_ins, request, "sign-in calls")
     nonces: SignedNonces = request.app.state.nonces
     claims: NonceClaims = request.app.state.nonce_claims
     tokens: TokenIssuer = request.app.state.tokens

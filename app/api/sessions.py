@@ -16,7 +16,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from app.deps import Bus, Engine, Frames, Principal, Settings
-from app.errors import INVALID, ApiError, documented, session_not_found
+from app.errors import INVALID, ApiError, documented, session_not_found, too_many
 from app.timestamps import iso
 from app.ws.messages import Frame
 from schemas.records import SessionOpened
@@ -25,6 +25,9 @@ from schemas.views import SessionView
 router = APIRouter(prefix="/api/games/{slug}/sessions", tags=["sessions"])
 
 MAX_SEED = 2**63 - 1
+# When to ask again once an agent holds as many open sessions as it may: a waiting
+# session expires, a live one ends, within seconds to minutes.
+OPEN_SESSIONS_RETRY_S = 5
 
 
 class SessionCreate(BaseModel):
@@ -69,6 +72,7 @@ def session_public(view: SessionView, latest: Frame | None) -> dict[str, Any]:
         _401="UNAUTHENTICATED: no valid API key or wallet access session",
         _404="GAME_NOT_FOUND",
         _422=INVALID,
+        _429="RATE_LIMITED, with Retry-After: the agent holds as many open sessions as it may",
         _503="RUNTIME_UNAVAILABLE: recorded, but no worker opened it in time",
     ),
 )
@@ -78,6 +82,10 @@ async def create_session(
     spectators_max = settings.spectators_max_default if body.spectatorsMax is None else body.spectatorsMax
     if spectators_max > settings.spectators_max_limit:
         raise ApiError(422, "INVALID_REQUEST", f"spectatorsMax must be at most {settings.spectators_max_limit}")
+    held = sum(1 for v in bus.sessions.values() if v.playerId == agent.agent_id and v.status != "ended")
+    if held >= settings.open_sessions_per_agent:
+        limit = settings.open_sessions_per_agent
+        raise too_many("RATE_LIMITED", f"{limit} open sessions at most; end one first", OPEN_SESSIONS_RETRY_S)
     session_id = "ses_" + secrets.token_hex(10)
     opened = SessionOpened(
         game=slug,

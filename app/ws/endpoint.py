@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
@@ -94,6 +95,10 @@ class SocketSession:
         if view.status == "ended":
             raise Refused(m.Error("SESSION_ENDED", "the run has ended"))
         return view
+
+    def run_ended(self) -> bool:
+        view = self.bus.sessions.get(self.session_id)
+        return view is not None and view.status == "ended"
 
     async def send_command(self, body: object) -> None:
         await self.bus.send_command(self.session_id, self.engine_version, body)
@@ -187,9 +192,26 @@ async def _flush_and_close(session: SocketSession, code: int) -> None:
             await session.ws.close(code)
 
 
+async def _counted(ws: WebSocket, serve: Callable[[], Awaitable[None]]) -> None:
+    """Accept, then serve the socket while it holds one of the edge's and its client's places."""
+    await ws.accept()
+    state = ws.app.state
+    client = state.quotas.addresses.of(ws)
+    if not state.socket_counts.acquire(client):
+        await _refuse(ws, Refused(m.Error("TOO_MANY_SOCKETS", "too many sockets open; try again later")))
+        return
+    try:
+        await serve()
+    finally:
+        state.socket_counts.release(client)
+
+
 @router.websocket("/ws/{slug}/play")
 async def play(ws: WebSocket, slug: str, sessionId: str = "") -> None:
-    await ws.accept()
+    await _counted(ws, lambda: _play(ws, slug, sessionId))
+
+
+async def _play(ws: WebSocket, slug: str, sessionId: str) -> None:
     session = SocketSession(ws, slug, sessionId, "play")
     try:
         await _authenticate(ws, "play", slug, sessionId)
@@ -206,6 +228,8 @@ async def play(ws: WebSocket, slug: str, sessionId: str = "") -> None:
         nonlocal last_seq
         match message:
             case m.Input(seq=seq, action=action):
+                if session.run_ended():
+                    return session.complain("SESSION_ENDED", "the run has ended; inputs are no longer taken")
                 if not session.limiter.allow("inputs", time.monotonic()).allowed:
                     return session.complain("RATE_LIMITED", "too many inputs")
                 rejection = engine.validate_action(action)
@@ -216,6 +240,10 @@ async def play(ws: WebSocket, slug: str, sessionId: str = "") -> None:
                 last_seq = seq
                 await session.send_command(InputReceived(seq, action, session.connection_id))
             case m.Snapshot():
+                quota = session.ws.app.state.quotas.snapshot(sessionId)
+                if not quota.allowed:
+                    retry = f"too many snapshot triggers for this run; retry in {quota.retry_after_s} s"
+                    return session.complain("RATE_LIMITED", retry)
                 await session.send_command(SnapshotTriggered("ws_" + secrets.token_hex(8), "ws"))
                 session.send(m.SnapshotAccepted())
             case m.Auth():
@@ -284,7 +312,10 @@ async def _occupy(session: SocketSession, claims: Claims, seat: str) -> str:
 
 @router.websocket("/ws/{slug}/spectate")
 async def spectate(ws: WebSocket, slug: str, sessionId: str = "") -> None:
-    await ws.accept()
+    await _counted(ws, lambda: _spectate(ws, slug, sessionId))
+
+
+async def _spectate(ws: WebSocket, slug: str, sessionId: str) -> None:
     session = SocketSession(ws, slug, sessionId, "spectate")
     registry, connection = session.registry, session.connection_id
     registry.watch(connection, lambda: _replace(session))

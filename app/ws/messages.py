@@ -20,13 +20,18 @@ import orjson
 from schemas.views import RunResult
 
 MAX_MESSAGE_BYTES = 4096
+# What the server's WebSocket protocol reads of one message at most: a larger one closes
+# the socket (1009) before it is read whole. Above MAX_MESSAGE_BYTES, so that a message a
+# little too large is answered with BAD_MESSAGE, as the contract says.
+PROTOCOL_MAX_BYTES = 4 * MAX_MESSAGE_BYTES
 
 
 class Close(IntEnum):
     NORMAL = 1000
     UNSUPPORTED = 1003  # repeated binary messages
     POLICY = 1008  # repeated bad messages or input flood
-    TRY_AGAIN = 1013  # no worker answered the seat's occupancy in time
+    TOO_BIG = 1009  # a message over PROTOCOL_MAX_BYTES, closed by the protocol layer
+    TRY_AGAIN = 1013  # no worker answered the seat's occupancy in time, or too many sockets
     REPLACED = 4000  # another socket took the seat
     AUTH = 4401
     FORBIDDEN = 4403
@@ -47,6 +52,7 @@ ErrorCode = Literal[
     "RUNTIME_UNAVAILABLE",
     "BAD_MESSAGE",
     "RATE_LIMITED",
+    "TOO_MANY_SOCKETS",
 ]
 # The errors after which the socket is closed at once, and with what.
 CLOSE_AFTER: dict[ErrorCode, Close] = {
@@ -59,6 +65,7 @@ CLOSE_AFTER: dict[ErrorCode, Close] = {
     "SESSION_ENDED": Close.ENDED,
     "REPLACED": Close.REPLACED,
     "RUNTIME_UNAVAILABLE": Close.TRY_AGAIN,
+    "TOO_MANY_SOCKETS": Close.TRY_AGAIN,
 }
 
 
@@ -98,6 +105,8 @@ def parse(text: str) -> ClientIn | Unexpected:
         data = json.loads(text)
     except ValueError:
         return Unexpected("not JSON")
+    except RecursionError:  # the decoder recurses per level: 4 KiB of "[" is too deep for it
+        return Unexpected("JSON nested too deeply")
     if not isinstance(data, dict):
         return Unexpected("not a JSON object")
     match data.get("t"):

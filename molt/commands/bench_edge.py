@@ -101,6 +101,10 @@ EDGE_ENV = {
     "MOLT_EDGE_SEAT_CLAIM_S": "3600",
     "MOLT_EDGE_TOKEN_TTL_S": "3600",
     "MOLT_EDGE_WAITING_EXPIRY_S": "3600",
+    # One agent plays and opens every session of the bench; every socket is one address.
+    "MOLT_EDGE_OPEN_SESSIONS_PER_AGENT": "1000000",
+    "MOLT_EDGE_MAX_SOCKETS_PER_CLIENT": "1000000",
+    "MOLT_EDGE_MAX_SOCKETS": "1000000",
 }
 
 

@@ -24,6 +24,7 @@ def run(_: argparse.Namespace) -> int:
     import uvicorn
 
     from app.main import create_app
+    from app.ws.messages import PROTOCOL_MAX_BYTES
     from app.ws.wire_protocol import WireWebSocketProtocol
 
     kafka, edge, topics = KafkaSettings(), EdgeSettings(), TopicSettings()
@@ -38,5 +39,6 @@ def run(_: argparse.Namespace) -> int:
         log_level="warning",
         timeout_keep_alive=edge.keep_alive_s,
         ws=WireWebSocketProtocol,
+        ws_max_size=PROTOCOL_MAX_BYTES,
     )
     return 0

@@ -17,9 +17,11 @@ from fastapi import Depends, FastAPI
 
 from app.access import COOKIE, optional_wallet, required_wallet
 from app.api import auth
+from app.clientaddress import ClientAddresses
 from app.errors import install_error_handlers
 from app.nonceclaims import ClaimTimeout, FirstClaims
 from app.nonces import SignedNonces
+from app.quotas import Quotas
 from app.tokens import TokenIssuer, TokenKeys
 from app.wallet import build_message
 from infra.settings import EdgeSettings
@@ -65,6 +67,7 @@ def make_app(env: str = "development") -> FastAPI:
     app.state.tokens = TokenIssuer(keys, settings.token_ttl_s)
     app.state.nonces = SignedNonces(keys, settings.nonce_ttl_s)
     app.state.nonce_claims = LocalClaims()
+    app.state.quotas = Quotas(settings, ClientAddresses())
 
     @app.get("/probe/optional")
     async def probe_optional(wallet: Annotated[str | None, Depends(optional_wallet)]) -> dict:
@@ -194,6 +197,19 @@ async def test_verify_refuses_bad_bodies(client: httpx.AsyncClient, payload: dic
 async def test_verify_refuses_malformed_signatures(client: httpx.AsyncClient, signature: str) -> None:
     message = await nonce_message(client)
     assert_error(await sign_in(client, message, signature), 422, "INVALID_REQUEST")
+
+
+async def test_sign_in_calls_are_limited_per_client_address(app: FastAPI, client: httpx.AsyncClient) -> None:
+    app.state.quotas = Quotas(EdgeSettings(sign_in_burst=2, sign_in_per_s=0.001), ClientAddresses())
+    message = await nonce_message(client)  # the first call of two
+    verified = await sign_in(client, message, sign(message))  # the second
+    assert verified.status_code == 200, verified.text
+    limited = await client.post("/api/auth/wallet/nonce", json={"address": SIGNER.address})
+    assert_error(limited, 429, "RATE_LIMITED")
+    assert int(limited.headers["Retry-After"]) >= 1
+    other = httpx.AsyncClient(transport=httpx.ASGITransport(app, client=("10.9.9.9", 1)), base_url=BASE)
+    async with other:
+        assert (await other.post("/api/auth/wallet/nonce", json={"address": SIGNER.address})).status_code == 200
 
 
 async def test_a_replayed_sign_in_is_refused(client: httpx.AsyncClient) -> None:

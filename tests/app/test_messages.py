@@ -77,5 +77,15 @@ def test_anything_else_is_unexpected_with_a_reason(text: str, reason: str) -> No
     assert m.parse(text) == m.Unexpected(reason)
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["[" * m.MAX_MESSAGE_BYTES, '{"t":"input","seq":1,"action":' + "[" * 1500 + "]" * 1500 + "}"],
+    ids=["unclosed", "closed"],
+)
+def test_deeply_nested_json_is_unexpected_never_an_error(text: str) -> None:
+    # The reason depends on the interpreter's recursion limit (the decoder recurses per level).
+    assert isinstance(m.parse(text), m.Unexpected)
+
+
 def test_the_errors_that_close_a_socket_are_error_codes() -> None:
     assert set(m.CLOSE_AFTER) <= set(get_args(m.ErrorCode))
