@@ -21,7 +21,9 @@ from molt.processes import molt_argv
 def subprocess_molt(tmp_path: Path, *args: str, **settings: str) -> tuple[int, str]:
     """``molt args`` as its own process, with only ``settings`` of the MOLT_* environment."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MOLT_")}
-    env |= {"MOLT_EDGE_PORT": str(free_port()), **settings}
+    # Development, so that an edge gets as far as its ports and Kafka (production refuses
+    # to start without token keys first: tests/molt/test_edge.py).
+    env |= {"MOLT_EDGE_PORT": str(free_port()), "MOLT_EDGE_ENV": "development", **settings}
     done = subprocess.run(molt_argv(*args), env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     return done.returncode, done.stderr
 
@@ -67,7 +69,7 @@ def test_an_unreachable_broker_is_one_line(tmp_path: Path, args: tuple[str, ...]
 def test_a_port_in_use_is_one_line_naming_its_setting(
     in_process: Callable[..., tuple[int, str]], listener: int
 ) -> None:
-    done = in_process("edge", MOLT_EDGE_PORT=str(listener))
+    done = in_process("edge", MOLT_EDGE_PORT=str(listener), MOLT_EDGE_ENV="development")
     assert "(set MOLT_EDGE_PORT)" in one_line(done, "molt edge", ExitCode.PORT_IN_USE)
 
 
