@@ -23,8 +23,14 @@ KEYS = ["0x" + f"{0xA11CE + i:064x}" for i in range(6)]
 def sign_in_stack(
     kafka_bootstrap: str, topic_partitions: int, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
-    # Sign-in needs no worker: edges and the broker only.
-    running = Stack(kafka_bootstrap, tmp_path_factory.mktemp("sign-in"), topic_partitions)
+    # Sign-in needs no worker: edges and the broker only. Every request here comes from one
+    # address, more of them than its sign-in quota allows (tests/app/test_auth_routes.py holds that).
+    running = Stack(
+        kafka_bootstrap,
+        tmp_path_factory.mktemp("sign-in"),
+        topic_partitions,
+        extra_env={"MOLT_EDGE_SIGN_IN_BURST": "100000"},
+    )
     try:
         yield running
     finally:
