@@ -47,7 +47,7 @@ async def test_a_run_that_ended_is_listed_first_and_plays_again_to_its_end(edge,
     await expect(first.locator("[data-field=detail]")).to_contain_text(f"{result['endReason']} · {seconds}")
     await expect(page.locator("[data-recent=newer]")).to_be_disabled()
     assert await page.evaluate("window.sameDocument === true"), "the page reloaded"
-    await expect(page.locator(f'#board-list li[data-session-id="{bot.session_id}"]')).to_be_visible()
+    # Whether it also enters the leaderboard depends on the runs before it: test_leaderboard covers that.
     await screenshot_panels(page)
     # The route: newest first, paged, no deeper than the runs an edge keeps.
     async with httpx.AsyncClient(base_url=edge.url, timeout=30) as http:
