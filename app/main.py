@@ -14,8 +14,9 @@ from fastapi import FastAPI
 
 from app import ops
 from app.api import access_tokens, agents, auth, leaderboard, replays, sessions
-from app.bus import EdgeBus
+from app.bus import STOP_TIMEOUT_S, EdgeBus
 from app.errors import INVALID, documented, install_error_handlers
+from app.health import Health
 from app.identity import AgentDirectory
 from app.metrics import EdgeMetrics
 from app.ratelimit import RateLimiter
@@ -29,6 +30,7 @@ from app.ws import endpoint as websockets
 from app.ws.fanout import Fanout
 from app.ws.seats_held import SocketRegistry
 from infra import heap
+from infra.aio import stop_within
 from infra.settings import EdgeSettings, KafkaSettings, TopicSettings
 from schemas.records import SeatRenewed
 from schemas.topics import SEAT_REPLIES, SESSION_FRAMES
@@ -42,7 +44,7 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Kafka clients bind to the running loop, so they are made here, not above.
-        bus = EdgeBus(kafka.bootstrap_servers, edge.app_id, edge.edge_id, topics.partitions)
+        bus = EdgeBus(kafka.bootstrap_servers, edge.app_id, edge.edge_id, topics.partitions, edge.kafka_wait_s)
         fanout = Fanout(bus.codec)
         metrics.watch_fanout(fanout)
         bus.sessions.subscribe(fanout.on_session_view)
@@ -64,14 +66,26 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
         await frames.start()
         await seats.follower.start()
         renewals = asyncio.create_task(sockets.renew_forever(edge.seat_renew_s, renew))
+        app.state.health = health = Health(
+            bus,
+            {
+                "frames": lambda: frames.running,
+                "seat-replies": lambda: seats.follower.running,
+                "seat-renewals": lambda: not renewals.done(),
+            },
+            probe_s=edge.ready_probe_s,
+            view_lag_s=edge.view_lag_s,
+        )
+        probing = asyncio.create_task(health.probe_forever())
         # Started: what exists now lives as long as the edge (see infra.heap).
         heap.settle()
         try:
             yield
         finally:
+            probing.cancel()
             renewals.cancel()
-            await seats.follower.stop()
-            await frames.stop()
+            await stop_within(seats.follower.stop(), STOP_TIMEOUT_S, "the seat replies' follower")
+            await stop_within(frames.stop(), STOP_TIMEOUT_S, "the frames' follower")
             await bus.stop()
 
     app = FastAPI(

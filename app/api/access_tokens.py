@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from app.deps import Bus, Engine, Principal, Settings, Tokens, Wallet
-from app.errors import ApiError, run_not_ended, session_not_found
+from app.errors import ApiError, run_not_ended, session_not_found, unavailable
 from app.seats import SeatTimeout
 from app.tokens import IssuedToken
 from schemas.records import SnapshotTriggered
@@ -110,7 +110,7 @@ SPECTATE_ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "GAME_NOT_FOUND or SESSION_NOT_FOUND"},
     403: {"description": "NOT_SPECTATABLE: a practice session"},
     409: {"description": "SPECTATORS_FULL (with spectatorsCurrent, spectatorsMax) or SESSION_ENDED"},
-    503: {"description": "RUNTIME_UNAVAILABLE: no worker answered the seat request in time"},
+    **unavailable("RUNTIME_UNAVAILABLE: no worker answered the seat request in time"),
 }
 
 
@@ -189,6 +189,7 @@ async def play_token(
         403: {"description": "NOT_SESSION_OWNER"},
         404: {"description": "GAME_NOT_FOUND or SESSION_NOT_FOUND"},
         409: {"description": "RUN_NOT_ENDED"},
+        **unavailable(),
     },
 )
 async def snapshot(slug: str, session_id: str, principal: Principal, engine: Engine, bus: Bus) -> dict[str, bool]:

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from app.deps import Bus, Directory, Settings
-from app.errors import INVALID, ApiError, documented
+from app.errors import INVALID, ApiError, documented, unavailable
 from app.identity import hash_api_key, new_api_key
 from infra.appender import now_ms
 from schemas.topics import IDENTITY_AGENTS
@@ -30,7 +30,7 @@ class AgentCreated(BaseModel):
     "",
     status_code=201,
     response_model=AgentCreated,
-    responses=documented(_422=INVALID, _503="VIEW_LAGGING: recorded, not yet visible on this edge"),
+    responses={**documented(_422=INVALID), **unavailable("VIEW_LAGGING: recorded, not yet visible on this edge")},
 )
 async def register_agent(body: AgentCreate, bus: Bus, directory: Directory, settings: Settings) -> AgentCreated:
     agent_id = "agt_" + secrets.token_hex(8)

@@ -26,6 +26,7 @@ class Close(IntEnum):
     NORMAL = 1000
     UNSUPPORTED = 1003  # repeated binary messages
     POLICY = 1008  # repeated bad messages or input flood
+    TRY_AGAIN = 1013  # Kafka did not take the socket's connect in time
     REPLACED = 4000  # another socket took the seat
     AUTH = 4401
     FORBIDDEN = 4403
@@ -43,6 +44,7 @@ ErrorCode = Literal[
     "REPLACED",
     "BAD_MESSAGE",
     "RATE_LIMITED",
+    "KAFKA_UNAVAILABLE",
 ]
 # The errors after which the socket is closed at once, and with what.
 CLOSE_AFTER: dict[ErrorCode, Close] = {

@@ -28,3 +28,19 @@ def test_every_api_route_documents_its_errors_by_code() -> None:
     assert {"401", "404", "422", "503"} <= set(created)
     board = document["paths"]["/api/games/{slug}/leaderboard"]["get"]["responses"]
     assert "GAME_NOT_FOUND" in board["404"]["description"] and "INVALID_REQUEST" in board["422"]["description"]
+
+
+def test_every_route_that_writes_to_the_log_documents_kafka_unavailable_with_retry_after() -> None:
+    paths = create_app(EdgeSettings(), KafkaSettings(), TopicSettings()).openapi()["paths"]
+    session = "/api/games/{slug}/sessions/{session_id}"
+    writers = [
+        "/api/agents",
+        "/api/games/{slug}/sessions",
+        f"{session}/spectate-token",
+        f"{session}/spectate-token-public",
+        f"{session}/snapshot",
+    ]
+    for path in writers:
+        unavailable = paths[path]["post"]["responses"]["503"]
+        assert "KAFKA_UNAVAILABLE" in unavailable["description"], path
+        assert "Retry-After" in unavailable["headers"], path
