@@ -15,6 +15,7 @@ from collections.abc import Callable
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
+from app.kafkawait import RETRY_BACKOFF_MS
 from infra.aio import cancel_and_wait
 from infra.backoff import Backoff
 from infra.kafkaclients import client_options
@@ -26,7 +27,9 @@ class TopicFollower:
     def __init__(self, bootstrap: str, topic: str, partitions: int, on_value: Callable[[bytes], None]) -> None:
         self.topic = topic
         self._tps = [TopicPartition(topic, p) for p in range(partitions)]
-        self._consumer = AIOKafkaConsumer(**client_options(bootstrap), enable_auto_commit=False)
+        self._consumer = AIOKafkaConsumer(
+            **client_options(bootstrap), enable_auto_commit=False, retry_backoff_ms=RETRY_BACKOFF_MS
+        )
         self._on_value = on_value
         self._task: asyncio.Task | None = None
         self.started = asyncio.Event()
