@@ -2,7 +2,9 @@
 
 Every error body is ``{"code": "SCREAMING_SNAKE", "message": "..."}`` plus the extra
 fields a code names (DESIGN.md §3). Handlers raise ``ApiError``; request validation
-failures become 422 ``INVALID_REQUEST``; nothing a client sends is answered with 500.
+failures become 422 ``INVALID_REQUEST``; a write Kafka did not take in time
+(``KafkaUnavailable``) becomes 503 ``KAFKA_UNAVAILABLE`` with ``Retry-After``; nothing
+a client sends is answered with 500.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.kafkawait import KafkaUnavailable
 
 
 class ApiError(Exception):
@@ -35,6 +39,13 @@ def documented(**codes_by_status: str) -> dict[int | str, dict[str, Any]]:
 
 INVALID = "INVALID_REQUEST: the body or a parameter is not valid"
 TOO_LARGE = "BODY_TOO_LARGE: the body is over MOLT_EDGE_MAX_BODY_BYTES (refused before it is read)"
+KAFKA_UNAVAILABLE = "KAFKA_UNAVAILABLE: Kafka did not take the write in time (with Retry-After)"
+
+
+def unavailable(*codes: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for a writing route's 503: ``codes`` of its own, and KAFKA_UNAVAILABLE."""
+    retry_after = {"description": "seconds to wait before retrying", "schema": {"type": "integer"}}
+    return {503: {"description": " or ".join((*codes, KAFKA_UNAVAILABLE)), "headers": {"Retry-After": retry_after}}}
 
 
 def game_not_found(slug: str) -> ApiError:
@@ -66,6 +77,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def on_api_error(_: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
+
+    @app.exception_handler(KafkaUnavailable)
+    async def on_kafka_unavailable(_: Request, exc: KafkaUnavailable) -> JSONResponse:
+        body = {"code": "KAFKA_UNAVAILABLE", "message": str(exc)}
+        return JSONResponse(body, status_code=503, headers={"Retry-After": str(exc.retry_after_s)})
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -7,6 +7,7 @@ the HTTP API of DESIGN.md §3, the operational endpoints and the web page (``app
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,9 +16,10 @@ from fastapi import FastAPI
 from app import ops
 from app.api import access_tokens, agents, auth, leaderboard, replays, runs, sessions
 from app.bodylimit import BodyLimit
-from app.bus import EdgeBus
+from app.bus import STOP_TIMEOUT_S, EdgeBus
 from app.clientaddress import ClientAddresses
 from app.errors import INVALID, TOO_LARGE, documented, install_error_handlers
+from app.health import Health
 from app.identity import AgentDirectory
 from app.metrics import EdgeMetrics, serving
 from app.nonceclaims import NonceClaims
@@ -35,6 +37,7 @@ from app.ws import endpoint as websockets
 from app.ws.fanout import Fanout
 from app.ws.seats_held import SocketRegistry
 from infra import heap
+from infra.aio import stop_within
 from infra.settings import EdgeSettings, KafkaSettings, TopicSettings
 from schemas.records import SeatRenewed
 from schemas.topics import SEAT_REPLIES, SESSION_FRAMES
@@ -50,7 +53,7 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Kafka clients bind to the running loop, so they are made here, not above.
-        bus = EdgeBus(kafka.bootstrap_servers, edge.app_id, edge.edge_id, topics.partitions)
+        bus = EdgeBus(kafka.bootstrap_servers, edge.app_id, edge.edge_id, topics.partitions, edge.kafka_wait_s)
         fanout = Fanout(bus.codec)
         metrics.watch_fanout(fanout)
         metrics.watch_views(lambda: bus.caught_up)
@@ -60,8 +63,10 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
         bus.sessions.subscribe(app.state.recent_runs.on_session_view)
         frames = TopicFollower(kafka.bootstrap_servers, SESSION_FRAMES.name, topics.partitions, fanout.on_frames)
         sockets = SocketRegistry()
+        # A claim is bounded as a whole (acknowledged and read back) by the sign-in's wait.
+        claim_publish = functools.partial(bus.publish, wait_s=edge.sign_in_wait_s)
         claims = NonceClaims(
-            kafka.bootstrap_servers, topics.partitions, bus.codec, bus.publish, edge.nonce_ttl_s, edge.sign_in_wait_s
+            kafka.bootstrap_servers, topics.partitions, bus.codec, claim_publish, edge.nonce_ttl_s, edge.sign_in_wait_s
         )
         app.state.nonce_claims = claims
         seats = SeatBroker(
@@ -82,16 +87,29 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
         await seats.follower.start()
         await claims.follower.start()
         renewals = asyncio.create_task(sockets.renew_forever(edge.seat_renew_s, renew))
+        app.state.health = health = Health(
+            bus,
+            {
+                "frames": lambda: frames.running,
+                "seat-replies": lambda: seats.follower.running,
+                "nonce-claims": lambda: claims.follower.running,
+                "seat-renewals": lambda: not renewals.done(),
+            },
+            probe_s=edge.ready_probe_s,
+            view_lag_s=edge.view_lag_s,
+        )
+        probing = asyncio.create_task(health.probe_forever())
         # Started: what exists now lives as long as the edge (see infra.heap).
         heap.settle()
         try:
             async with serving(metrics, edge.metrics_host, edge.metrics_port):
                 yield
         finally:
+            probing.cancel()
             renewals.cancel()
-            await claims.follower.stop()
-            await seats.follower.stop()
-            await frames.stop()
+            await stop_within(claims.follower.stop(), STOP_TIMEOUT_S, "the nonce claims' follower")
+            await stop_within(seats.follower.stop(), STOP_TIMEOUT_S, "the seat replies' follower")
+            await stop_within(frames.stop(), STOP_TIMEOUT_S, "the frames' follower")
             await bus.stop()
 
     app = FastAPI(

@@ -21,6 +21,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 
+from app.kafkawait import KafkaUnavailable, retry_after
 from app.topicfollower import TopicFollower
 from schemas.codec import Codec
 from schemas.topics import NONCE_CLAIMS
@@ -30,10 +31,6 @@ from schemas.views import NonceClaimed
 CLOCK_MARGIN_S = 60.0
 
 Publish = Callable[[str, str, str, dict], Awaitable[None]]
-
-
-class ClaimTimeout(Exception):
-    """The claim was not acknowledged and read back in time (Kafka unreachable or slow)."""
 
 
 class FirstClaims:
@@ -80,7 +77,11 @@ class NonceClaims:
             future.set_result(won)
 
     async def claim(self, nonce: str, expires_at: float) -> bool:
-        """Use ``nonce`` up: True if this claim is its first on any edge; ``ClaimTimeout`` if unknown."""
+        """Use ``nonce`` up: True if this claim is its first on any edge.
+
+        ``KafkaUnavailable`` when the claim was not acknowledged and read back within the
+        wait (Kafka unreachable or slow): the outcome is unknown.
+        """
         claim_id = secrets.token_hex(10)
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._waiting[claim_id] = future
@@ -90,6 +91,7 @@ class NonceClaims:
                 await self._publish(NONCE_CLAIMS.name, NONCE_CLAIMS.value_schema, nonce, datum)
                 return await future
         except TimeoutError:
-            raise ClaimTimeout(f"the claim of a nonce was not read back within {self._wait_s:.0f}s") from None
+            message = f"the claim of a nonce was not read back within {self._wait_s:.0f}s; retry later"
+            raise KafkaUnavailable(message, retry_after(1)) from None
         finally:
             del self._waiting[claim_id]

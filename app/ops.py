@@ -1,7 +1,8 @@
 """Operational endpoints: liveness, readiness and Prometheus metrics.
 
-``metrics_router`` is included only while ``/metrics`` is served on the public port
-(no ``MOLT_EDGE_METRICS_PORT``; see ``app.metrics.serving``).
+/readyz reads the state ``app.health`` keeps current: it answers at once, never
+waiting on Kafka. ``metrics_router`` is included only while ``/metrics`` is served on
+the public port (no ``MOLT_EDGE_METRICS_PORT``; see ``app.metrics.serving``).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from app.deps import Bus
 from app.errors import documented
 
 router = APIRouter(tags=["ops"])
@@ -21,12 +21,12 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", responses=documented(_503="not ready: Kafka unreachable, or a view not caught up"))
-async def readyz(bus: Bus) -> JSONResponse:
-    kafka = await bus.reachable()
-    views = {view.topic: view.caught_up.is_set() for view in bus.views}
-    ready = kafka and all(views.values())
-    body = {"status": "ready" if ready else "not ready", "kafka": kafka, "views": views}
+@router.get(
+    "/readyz",
+    responses=documented(_503="not ready: Kafka unreachable, a view behind, or a background task ended"),
+)
+async def readyz(request: Request) -> JSONResponse:
+    ready, body = request.app.state.health.readiness()
     return JSONResponse(body, status_code=200 if ready else 503)
 
 

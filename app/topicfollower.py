@@ -3,7 +3,8 @@
 The edge reads live streams this way (frames, seat decisions): no consumer group, so
 every edge process sees every record, and nothing is replayed on start. A follower
 ``since_ms`` a time starts at the first record written at or after it instead (the
-sign-in nonce claims that can still matter).
+sign-in nonce claims that can still matter). A Kafka error is retried with backoff;
+any other ends the follower, and /readyz reports it (``running``).
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ import logging
 from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
 
+from app.kafkawait import RETRY_BACKOFF_MS
 from infra.aio import cancel_and_wait
+from infra.backoff import Backoff
 from infra.kafkaclients import client_options
 
 log = logging.getLogger(__name__)
@@ -32,7 +36,9 @@ class TopicFollower:
         self.topic = topic
         self._since_ms = since_ms
         self._tps = [TopicPartition(topic, p) for p in range(partitions)]
-        self._consumer = AIOKafkaConsumer(**client_options(bootstrap), enable_auto_commit=False)
+        self._consumer = AIOKafkaConsumer(
+            **client_options(bootstrap), enable_auto_commit=False, retry_backoff_ms=RETRY_BACKOFF_MS
+        )
         self._on_value = on_value
         self._task: asyncio.Task | None = None
         self.started = asyncio.Event()
@@ -52,16 +58,35 @@ class TopicFollower:
         self.started.set()
         self._task = asyncio.create_task(self._run(), name=f"follow:{self.topic}")
 
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
     async def stop(self) -> None:
         await cancel_and_wait(self._task)
         await self._consumer.stop()
 
     async def _run(self) -> None:
+        backoff = Backoff()
         while True:
-            batches = await self._consumer.getmany(timeout_ms=1000)
+            batches = await next_batches(self._consumer, 1000, backoff, self.topic)
             for records in batches.values():
                 for record in records:
                     try:
                         self._on_value(record.value)
                     except Exception:  # one bad record must not stop the stream for everyone
                         log.exception("dropping a %s record the edge could not handle", self.topic)
+
+
+async def next_batches(
+    consumer: AIOKafkaConsumer, timeout_ms: int, backoff: Backoff, topic: str
+) -> dict[TopicPartition, list]:
+    """The consumer's next batches; after a Kafka error, none, once ``backoff`` has been waited."""
+    try:
+        batches = await consumer.getmany(timeout_ms=timeout_ms)
+    except KafkaError as exc:
+        log.warning("following %s failed (%s); retrying", topic, exc)
+        await asyncio.sleep(backoff.next_delay())  # a backoff, not a wait for an event
+        return {}
+    backoff.reset()
+    return batches

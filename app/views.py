@@ -4,7 +4,9 @@ The edge never calls a worker synchronously: it reads every partition of a view'
 changelog from the beginning, keeps the newest value per key, and keeps following.
 Each value is read into its typed form (``schemas.views``) once, as it arrives.
 ``caught_up`` is set once it has read up to the end offsets seen at start (this is
-what /readyz reports). ``wait_for`` lets a write wait for the worker's view of it.
+what /readyz reports, with ``running`` and ``catch_up``). ``wait_for`` lets a write wait
+for the worker's view of it. A Kafka error while following is retried with backoff;
+any other error ends the view, and /readyz says so.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ from typing import Any, Generic, TypeVar
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from app.kafkawait import RETRY_BACKOFF_MS, within
+from app.topicfollower import next_batches
 from infra.aio import cancel_and_wait
+from infra.backoff import Backoff
 from infra.kafkaclients import client_options
 from schemas.codec import Codec, CodecError
 
@@ -78,17 +83,28 @@ class MaterializedView(Generic[V]):
             if not waiters:
                 self._waiters.pop(key, None)
 
+    @property
+    def running(self) -> bool:
+        """Whether the view still follows its topic."""
+        return self._task is not None and not self._task.done()
+
     async def catch_up(self, timeout: float) -> bool:
-        """Wait until every record written before this call has been read."""
+        """Wait until every record written before this call has been read.
+
+        False if not read within ``timeout``; ``KafkaUnavailable`` if Kafka did not say
+        within it what the topic holds.
+        """
         assert self._consumer is not None
-        targets = await self._consumer.end_offsets(self._all_partitions())
+        deadline = asyncio.get_running_loop().time() + timeout
+        asked = self._consumer.end_offsets(self._all_partitions())
+        targets = await within(asked, timeout, f"a read of {self.topic}'s end offsets")
 
         def reached() -> bool:
             return all(self._positions.get(tp, 0) >= end for tp, end in targets.items())
 
         async with self._progress:
             try:
-                await asyncio.wait_for(self._progress.wait_for(reached), timeout)
+                await asyncio.wait_for(self._progress.wait_for(reached), deadline - asyncio.get_running_loop().time())
             except TimeoutError:
                 return False
         return True
@@ -102,6 +118,7 @@ class MaterializedView(Generic[V]):
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             client_id=f"view-{self.topic}",
+            retry_backoff_ms=RETRY_BACKOFF_MS,
         )
         await self._consumer.start()
         self._task = asyncio.create_task(self._run(), name=f"view:{self.topic}")
@@ -136,8 +153,9 @@ class MaterializedView(Generic[V]):
         pending = {tp for tp, end in targets.items() if end > 0}
         if not pending:
             self.caught_up.set()
+        backoff = Backoff()
         while True:
-            batches = await consumer.getmany(timeout_ms=500)
+            batches = await next_batches(consumer, 500, backoff, self.topic)
             for tp, records in batches.items():
                 for record in records:
                     self._apply(record.key, record.value)

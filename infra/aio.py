@@ -1,13 +1,15 @@
-"""Small asyncio helpers shared by the edge, the benchmarks and the tests."""
+"""Small asyncio helpers shared by the edge, the worker, the benchmarks and the tests."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Coroutine
+import logging
+from collections.abc import Awaitable, Coroutine
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 async def cancel_and_wait(task: asyncio.Task | None) -> None:
@@ -30,3 +32,15 @@ def run_on_own_loop(coroutine: Coroutine[Any, Any, T]) -> T:
         return loop.run_until_complete(coroutine)
     finally:
         loop.close()
+
+
+async def stop_within(stopping: Awaitable[object], timeout_s: float, what: str) -> None:
+    """Wait for a client's stop at most ``timeout_s``: a process asked to stop must end.
+
+    A Kafka client stopping while the broker is away waits on it (a producer flushes,
+    a consumer commits); past the bound it is abandoned, with a warning.
+    """
+    try:
+        await asyncio.wait_for(stopping, timeout_s)
+    except TimeoutError:
+        log.warning("%s did not stop within %.0f s (Kafka unreachable?); going on without it", what, timeout_s)

@@ -124,6 +124,9 @@ class WorkerSettings(BaseSettings):
     heartbeat_s: float = Field(default=1.0, gt=0)
     # Checkpoint every active session's state every 5 s: a new owner re-folds at most that.
     checkpoint_ticks: int = Field(default=150, ge=1)
+    # A worker asked to stop (or crashing) ends within this long even while Kafka is
+    # away: Faust's graceful stop waits on the broker to commit and flush, unbounded.
+    stop_timeout_s: float = Field(default=8.0, gt=0)
 
     @property
     def worker_data_dir(self) -> Path:
@@ -141,6 +144,13 @@ class EdgeSettings(BaseSettings):
     # Longer than clients' usual pool idle time, so a reused connection is rarely one
     # the server has just closed (a POST on it would fail rather than be retried).
     keep_alive_s: int = Field(default=75, ge=1)
+    # Outages: a write Kafka has not taken within kafka_wait_s answers 503
+    # KAFKA_UNAVAILABLE (Retry-After: the same); /readyz answers from a probe run every
+    # ready_probe_s, and a view that has not read within view_lag_s what its topic held
+    # when asked is behind (not ready).
+    kafka_wait_s: float = Field(default=5.0, gt=0)
+    ready_probe_s: float = Field(default=1.0, gt=0)
+    view_lag_s: float = Field(default=5.0, gt=0)
     app_id: str = WorkerSettings.model_fields["app_id"].default
     spectators_max_default: int = Field(default=50, ge=1)
     spectators_max_limit: int = Field(default=10_000, ge=1)

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from app.deps import Bus, Engine, Principal, Quota, Settings, Tokens, Wallet
-from app.errors import ApiError, run_not_ended, session_not_found, too_many
+from app.errors import ApiError, run_not_ended, session_not_found, too_many, unavailable
 from app.seats import SeatTimeout
 from app.tokens import IssuedToken
 from schemas.records import SnapshotTriggered
@@ -129,7 +129,7 @@ SPECTATE_ERRORS: dict[int | str, dict[str, Any]] = {
         "description": "SEATS_PER_CLIENT, with Retry-After: the client address holds its seats in this session "
         "(MOLT_EDGE_SEATS_PER_CLIENT_SESSION) or across sessions (MOLT_EDGE_SEATS_PER_CLIENT_TOTAL)"
     },
-    503: {"description": "RUNTIME_UNAVAILABLE: no worker answered the seat request in time"},
+    **unavailable("RUNTIME_UNAVAILABLE: no worker answered the seat request in time"),
 }
 
 
@@ -206,6 +206,7 @@ async def play_token(
         404: {"description": "GAME_NOT_FOUND or SESSION_NOT_FOUND"},
         409: {"description": "RUN_NOT_ENDED"},
         429: {"description": "RATE_LIMITED, with Retry-After: too many snapshot triggers for this run"},
+        **unavailable(),
     },
 )
 async def snapshot(

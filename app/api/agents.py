@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from app.deps import Bus, Directory, Quota, Settings
-from app.errors import INVALID, ApiError, documented
+from app.errors import INVALID, ApiError, documented, unavailable
 from app.identity import hash_api_key, new_api_key
 from infra.appender import now_ms
 from schemas.topics import IDENTITY_AGENTS
@@ -30,11 +30,13 @@ class AgentCreated(BaseModel):
     "",
     status_code=201,
     response_model=AgentCreated,
-    responses=documented(
-        _422=INVALID,
-        _429="RATE_LIMITED, with Retry-After: too many registrations from this client address",
-        _503="VIEW_LAGGING: recorded, not yet visible on this edge",
-    ),
+    responses={
+        **documented(
+            _422=INVALID,
+            _429="RATE_LIMITED, with Retry-After: too many registrations from this client address",
+        ),
+        **unavailable("VIEW_LAGGING: recorded, not yet visible on this edge"),
+    },
 )
 async def register_agent(
     body: AgentCreate, request: Request, bus: Bus, directory: Directory, settings: Settings, quotas: Quota

@@ -15,13 +15,12 @@ from __future__ import annotations
 import time
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from app.access import set_access_cookie
 from app.deps import Quota, Settings
-from app.errors import INVALID, ApiError, documented
-from app.nonceclaims import ClaimTimeout, NonceClaims
+from app.errors import INVALID, ApiError, documented, unavailable
+from app.nonceclaims import NonceClaims
 from app.nonces import SignedNonces
 from app.timestamps import iso
 from app.tokens import TokenIssuer
@@ -92,16 +91,19 @@ async def issue_nonce(body: NonceRequest, request: Request, settings: Settings, 
 @router.post(
     "/verify",
     response_model=AccessGranted,
-    responses=documented(
-        _401="DOMAIN_MISMATCH, SIGNATURE_INVALID, NONCE_INVALID (not issued with this message, or used) or NONCE_EXPIRED",
-        _422=INVALID,
-        _429=SIGN_INS_LIMITED,
-        _503="KAFKA_UNAVAILABLE, with Retry-After: the nonce's use could not be recorded in time",
-    ),
+    responses={
+        **documented(
+            _401="DOMAIN_MISMATCH, SIGNATURE_INVALID, NONCE_INVALID (not issued with this message, or used) "
+            "or NONCE_EXPIRED",
+            _422=INVALID,
+            _429=SIGN_INS_LIMITED,
+        ),
+        **unavailable(),
+    },
 )
 async def verify_signature(
     body: VerifyRequest, request: Request, response: Response, settings: Settings, quotas: Quota
-) -> AccessGranted | JSONResponse:
+) -> AccessGranted:
     quotas.spend_by_client(quotas.sign_ins, request, "sign-in calls")
     nonces: SignedNonces = request.app.state.nonces
     claims: NonceClaims = request.app.state.nonce_claims
@@ -111,11 +113,7 @@ async def verify_signature(
         signed = verify(body.message, body.signature, nonces, settings, now)
     except WalletError as err:
         raise _api_error(err) from None
-    try:
-        first = await claims.claim(signed.nonce, signed.expiration)
-    except ClaimTimeout as exc:
-        unavailable = {"code": "KAFKA_UNAVAILABLE", "message": str(exc)}
-        return JSONResponse(unavailable, status_code=503, headers={"Retry-After": "1"})
+    first = await claims.claim(signed.nonce, signed.expiration)  # KafkaUnavailable: a 503
     if not first:
         raise ApiError(401, "NONCE_INVALID", "this nonce was already used to sign in; request a new one")
     issued = tokens.issue_access(signed.address, settings.access_session_ttl_s, now)

@@ -16,7 +16,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from app.deps import Bus, Engine, Frames, Principal, Settings
-from app.errors import INVALID, ApiError, documented, session_not_found, too_many
+from app.errors import INVALID, ApiError, documented, session_not_found, too_many, unavailable
 from app.timestamps import iso
 from app.ws.messages import Frame
 from schemas.records import SessionOpened
@@ -68,13 +68,15 @@ def session_public(view: SessionView, latest: Frame | None) -> dict[str, Any]:
 @router.post(
     "",
     status_code=201,
-    responses=documented(
-        _401="UNAUTHENTICATED: no valid API key or wallet access session",
-        _404="GAME_NOT_FOUND",
-        _422=INVALID,
-        _429="RATE_LIMITED, with Retry-After: the agent holds as many open sessions as it may",
-        _503="RUNTIME_UNAVAILABLE: recorded, but no worker opened it in time",
-    ),
+    responses={
+        **documented(
+            _401="UNAUTHENTICATED: no valid API key or wallet access session",
+            _404="GAME_NOT_FOUND",
+            _422=INVALID,
+            _429="RATE_LIMITED, with Retry-After: the agent holds as many open sessions as it may",
+        ),
+        **unavailable("RUNTIME_UNAVAILABLE: recorded, but no worker opened it in time"),
+    },
 )
 async def create_session(
     slug: str, body: SessionCreate, engine: Engine, agent: Principal, bus: Bus, frames: Frames, settings: Settings

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -21,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
 
+from app.kafkawait import KafkaUnavailable
 from app.ratelimit import RateLimiter
 from app.seats import SeatTimeout
 from app.tokens import Claims, TokenError
@@ -38,6 +40,7 @@ from schemas.views import SessionView
 from streams.sim.registry import ENGINES
 
 router = APIRouter()
+log = logging.getLogger(__name__)
 
 AUTH_TIMEOUT_S = 5.0
 MAX_BAD_MESSAGES = 5
@@ -47,11 +50,12 @@ INPUT_PER_S = 60.0
 
 
 class Refused(Exception):
-    """The socket is refused: ``error`` is sent, then the close that follows its code."""
+    """The socket is refused: ``error`` is sent, then ``close`` (else the close that follows its code)."""
 
-    def __init__(self, error: m.Error) -> None:
+    def __init__(self, error: m.Error, close: m.Close | None = None) -> None:
         super().__init__(error.message)
         self.error = error
+        self.close = close or m.CLOSE_AFTER[error.code]
 
 
 async def _authenticate(ws: WebSocket, role: str, slug: str, session_id: str) -> Claims:
@@ -103,6 +107,33 @@ class SocketSession:
     async def send_command(self, body: object) -> None:
         await self.bus.send_command(self.session_id, self.engine_version, body)
 
+    async def connect(self, body: object, release) -> bool:
+        """Write the socket's first command; if Kafka does not take it, refuse the socket."""
+        try:
+            await self.send_command(body)
+        except KafkaUnavailable as exc:
+            release()
+            await _refuse(self.ws, Refused(m.Error("KAFKA_UNAVAILABLE", str(exc)), m.Close.TRY_AGAIN))
+            return False
+        return True
+
+    async def relay_command(self, body: object) -> bool:
+        """Write a command the client asked for; if Kafka does not take it, tell the client."""
+        try:
+            await self.send_command(body)
+        except KafkaUnavailable as exc:
+            self.send(m.Error("KAFKA_UNAVAILABLE", str(exc)))
+            return False
+        return True
+
+    async def leave(self, body: object) -> None:
+        """Write the socket's last command; if Kafka does not take it, the grace period or
+        the lease's lapse has the same effect, later."""
+        try:
+            await self.send_command(body)
+        except KafkaUnavailable as exc:
+            log.warning("%s: %s", self.connection_id, exc)
+
     def send(self, message: m.ClientOut) -> None:
         self.outbox.push(message.encode())
 
@@ -150,7 +181,7 @@ class SocketSession:
 async def _refuse(ws: WebSocket, refused: Refused) -> None:
     with contextlib.suppress(Exception):
         await ws.send_text(refused.error.encode())
-        await ws.close(m.CLOSE_AFTER[refused.error.code])
+        await ws.close(refused.close)
 
 
 async def _run(session: SocketSession, on_message) -> int:
@@ -221,7 +252,8 @@ async def _play(ws: WebSocket, slug: str, sessionId: str) -> None:
         return
     engine = ENGINES[slug]
     release = session.registry.claim(f"play:{sessionId}", lambda: _replace(session))
-    await session.send_command(PlayerConnected(session.connection_id))
+    if not await session.connect(PlayerConnected(session.connection_id), release):
+        return
     last_seq = 0
 
     async def on_message(message: m.ClientIn | m.Unexpected) -> m.Close | None:
@@ -238,14 +270,14 @@ async def _play(ws: WebSocket, slug: str, sessionId: str) -> None:
                 if seq <= last_seq:
                     return session.complain("BAD_MESSAGE", f"seq must increase (last {last_seq})")
                 last_seq = seq
-                await session.send_command(InputReceived(seq, action, session.connection_id))
+                await session.relay_command(InputReceived(seq, action, session.connection_id))
             case m.Snapshot():
                 quota = session.ws.app.state.quotas.snapshot(sessionId)
                 if not quota.allowed:
                     retry = f"too many snapshot triggers for this run; retry in {quota.retry_after_s} s"
                     return session.complain("RATE_LIMITED", retry)
-                await session.send_command(SnapshotTriggered("ws_" + secrets.token_hex(8), "ws"))
-                session.send(m.SnapshotAccepted())
+                if await session.relay_command(SnapshotTriggered("ws_" + secrets.token_hex(8), "ws")):
+                    session.send(m.SnapshotAccepted())
             case m.Auth():
                 return session.complain("BAD_MESSAGE", "already authenticated")
             case m.Unexpected(reason=reason):
@@ -253,7 +285,7 @@ async def _play(ws: WebSocket, slug: str, sessionId: str) -> None:
         return None
 
     async def disconnected() -> None:
-        await session.send_command(PlayerDisconnected(session.connection_id, "closed"))
+        await session.leave(PlayerDisconnected(session.connection_id, "closed"))
 
     await _serve(session, view, on_message, release, disconnected)
 
@@ -295,6 +327,8 @@ async def _occupy(session: SocketSession, claims: Claims, seat: str) -> str:
         )
     except SeatTimeout as exc:
         raise Refused(m.Error("RUNTIME_UNAVAILABLE", f"{exc}; try again")) from None
+    except KafkaUnavailable as exc:
+        raise Refused(m.Error("KAFKA_UNAVAILABLE", str(exc)), m.Close.TRY_AGAIN) from None
     current, maximum = decision.spectatorsCurrent, decision.spectatorsMax
     match decision.code:
         case None if decision.leaseId is not None:
@@ -342,6 +376,6 @@ async def _spectate(ws: WebSocket, slug: str, sessionId: str) -> None:
 
     async def released() -> None:
         # The owner keeps the seat if another socket took it meanwhile (it names the socket).
-        await session.send_command(SeatReleased(lease, "closed", connection))
+        await session.leave(SeatReleased(lease, "closed", connection))
 
     await _serve(session, view, on_message, lambda: registry.leave(connection, lease), released)

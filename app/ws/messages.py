@@ -31,7 +31,9 @@ class Close(IntEnum):
     UNSUPPORTED = 1003  # repeated binary messages
     POLICY = 1008  # repeated bad messages or input flood
     TOO_BIG = 1009  # a message over PROTOCOL_MAX_BYTES, closed by the protocol layer
-    TRY_AGAIN = 1013  # no worker answered the seat's occupancy in time, or too many sockets
+    # No worker answered the seat's occupancy in time, too many sockets, or Kafka did not
+    # take the socket's connect in time.
+    TRY_AGAIN = 1013
     REPLACED = 4000  # another socket took the seat
     AUTH = 4401
     FORBIDDEN = 4403
@@ -53,6 +55,7 @@ ErrorCode = Literal[
     "BAD_MESSAGE",
     "RATE_LIMITED",
     "TOO_MANY_SOCKETS",
+    "KAFKA_UNAVAILABLE",
 ]
 # The errors after which the socket is closed at once, and with what.
 CLOSE_AFTER: dict[ErrorCode, Close] = {

@@ -20,10 +20,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(_: argparse.Namespace) -> int:
     # Imported here: loading Faust is slow and only the worker needs it.
-    import faust
     import uvloop
 
     from streams.app import create_app
+    from streams.stopping import BoundedStopWorker
 
     kafka, topics, worker = KafkaSettings(), TopicSettings(), WorkerSettings()
     require_free(worker.web_host, worker.web_port, "MOLT_WORKER_WEB_PORT")
@@ -36,5 +36,7 @@ def run(_: argparse.Namespace) -> int:
     # bounds how long the loop that folds and publishes can wait for the interpreter lock.
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     app = create_app(worker, kafka, topics)
-    faust.Worker(app, loglevel=worker.log_level, quiet=True).execute_from_commandline()
+    BoundedStopWorker(
+        app, stop_timeout_s=worker.stop_timeout_s, loglevel=worker.log_level, quiet=True
+    ).execute_from_commandline()
     return 0

@@ -12,6 +12,12 @@ ownership moves.
 
 Pacing is ``Schedule``'s: drift-free against the monotonic clock, late ticks skipped
 rather than sent in a burst.
+
+While the broker is away the clock neither spins nor piles up ticks: with a second of
+ticks undelivered it skips ticks (the producer is behind), and after a failed delivery
+or a producer that cannot start it backs off (``infra.backoff``). ``stop`` ends it
+within ``STOP_TIMEOUT_S`` whatever Kafka does: undelivered ticks are dropped, as a
+late tick is.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from collections.abc import Callable, Iterable
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
+from infra.aio import stop_within
+from infra.backoff import Backoff
 from infra.kafkaclients import client_options
 from schemas.codec import Codec
 from schemas.records import SessionCommand, Tick, encode_command
@@ -32,9 +40,9 @@ from streams.sessions.pacing import Schedule
 
 log = logging.getLogger(__name__)
 
-# How long to wait before retrying a producer that could not start (broker away).
-RETRY_S = 1.0
-STOP_TIMEOUT_S = 10.0
+STOP_TIMEOUT_S = 5.0
+# What stopping the producer may take: the rest of STOP_TIMEOUT_S is the thread's.
+PRODUCER_STOP_S = 2.0
 
 
 class Ticker:
@@ -55,8 +63,12 @@ class Ticker:
         self._partitions: frozenset[int] = frozenset()
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._stopping: asyncio.Event | None = None
+        self._task: asyncio.Task | None = None
         self._started = threading.Event()
+        # Ticks sent and not yet delivered, and the first failed delivery since the last look.
+        self._in_flight = 0
+        self._failure: BaseException | None = None
+        self._backoff = Backoff()
 
     def set_partitions(self, partitions: Iterable[int]) -> None:
         self._partitions = frozenset(partitions)
@@ -67,58 +79,71 @@ class Ticker:
         self._started.wait()
 
     def stop(self) -> None:
-        if self._thread is None or self._loop is None or self._stopping is None:
+        if self._thread is None or self._loop is None or self._task is None:
             return
-        self._loop.call_soon_threadsafe(self._stopping.set)
+        # Cancelled wherever it waits: between ticks, or on a producer the broker never answers.
+        self._loop.call_soon_threadsafe(self._task.cancel)
         self._thread.join(STOP_TIMEOUT_S)
         self._thread = None
 
     def _main(self) -> None:
         loop = asyncio.new_event_loop()
         self._loop = loop
+        self._task = loop.create_task(self._run())
+        self._started.set()
         try:
-            loop.run_until_complete(self._run())
+            loop.run_until_complete(self._task)
+        except asyncio.CancelledError:
+            pass  # stopped
         finally:
             loop.close()
 
     async def _run(self) -> None:
-        self._stopping = asyncio.Event()
-        self._started.set()
-        while not self._stopping.is_set():
+        while True:
             producer = AIOKafkaProducer(**client_options(self.bootstrap), acks="all", linger_ms=0)
             try:
                 await producer.start()
-                await self._tick_until_stopped(producer)
+                await self._tick_forever(producer)
             except KafkaError as exc:
-                log.warning("ticker producer failed (%s); retrying in %.0f s", exc, RETRY_S)
-                await self._wait_stopping(RETRY_S)
+                delay_s = self._backoff.next_delay()
+                log.warning("ticker producer failed (%s); retrying in %.1f s", exc, delay_s)
+                await asyncio.sleep(delay_s)  # a backoff, not a wait for an event
             finally:
-                await producer.stop()
+                await stop_within(producer.stop(), PRODUCER_STOP_S, "the ticker's producer")
 
-    async def _wait_stopping(self, timeout: float) -> bool:
-        assert self._stopping is not None
-        try:
-            await asyncio.wait_for(self._stopping.wait(), timeout)
-        except TimeoutError:
-            return False
-        return True
-
-    async def _tick_until_stopped(self, producer: AIOKafkaProducer) -> None:
+    async def _tick_forever(self, producer: AIOKafkaProducer) -> None:
         codec = Codec()  # its own: nothing shared with the worker's loop
         schedule = Schedule.start(self.tick_rate, time.time_ns(), time.monotonic_ns())
         tick_no = schedule.next_tick(0, time.monotonic_ns())
         while True:
             delay_s = (schedule.due_mono_ns(tick_no) - time.monotonic_ns()) / 1e9
-            if await self._wait_stopping(max(delay_s, 0.0)):
-                return
-            if not self.paused():
+            await asyncio.sleep(max(delay_s, 0.0))  # until the tick is due: pacing, not an event
+            if self._failure is not None:
+                delay_s = self._backoff.next_delay()
+                log.warning("a tick was not delivered (%s); ticking again in %.1f s", self._failure, delay_s)
+                self._failure = None
+                await asyncio.sleep(delay_s)  # a backoff, not a wait for an event
+            elif self._in_flight > self.tick_rate * len(self._partitions):
+                pass  # a second of ticks undelivered: the broker is away or slow; skip, as a late tick
+            elif not self.paused():
                 scheduled_us = schedule.scheduled_wall_us(tick_no)
                 for partition in self._partitions:
                     value = encode_command(codec, self._tick(partition, tick_no, scheduled_us))
                     # Appended to the batch now (CreateTime); delivery is checked, not awaited.
                     delivery = await producer.send(self.topic, value, key=b"", partition=partition)
-                    delivery.add_done_callback(_log_failure)
+                    self._in_flight += 1
+                    delivery.add_done_callback(self._delivered)
             tick_no = schedule.next_tick(tick_no, time.monotonic_ns())
+
+    def _delivered(self, delivery: asyncio.Future) -> None:
+        self._in_flight -= 1
+        if delivery.cancelled():
+            return
+        if delivery.exception() is None:
+            self._backoff.reset()
+        elif self._failure is None:
+            # A lost tick is a skipped tick: sessions wait one period longer, nothing breaks.
+            self._failure = delivery.exception()
 
     def _tick(self, partition: int, tick_no: int, scheduled_us: int) -> SessionCommand:
         return SessionCommand(
@@ -129,9 +154,3 @@ class Ticker:
             atMs=scheduled_us // 1000,
             body=Tick(partition=partition, tickNo=tick_no, scheduledAtUs=scheduled_us),
         )
-
-
-def _log_failure(delivery: asyncio.Future) -> None:
-    if not delivery.cancelled() and delivery.exception() is not None:
-        # A lost tick is a skipped tick: sessions wait one period longer, nothing breaks.
-        log.warning("a tick was not delivered: %s", delivery.exception())

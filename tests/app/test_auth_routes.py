@@ -19,7 +19,8 @@ from app.access import COOKIE, optional_wallet, required_wallet
 from app.api import auth
 from app.clientaddress import ClientAddresses
 from app.errors import install_error_handlers
-from app.nonceclaims import ClaimTimeout, FirstClaims
+from app.kafkawait import KafkaUnavailable
+from app.nonceclaims import FirstClaims
 from app.nonces import SignedNonces
 from app.quotas import Quotas
 from app.tokens import TokenIssuer, TokenKeys
@@ -46,7 +47,7 @@ class LocalClaims:
 
 class UnreachableClaims:
     async def claim(self, nonce: str, expires_at: float) -> bool:
-        raise ClaimTimeout("the claim of a nonce was not read back within 10s")
+        raise KafkaUnavailable("the claim of a nonce was not read back within 10s", 1)
 
 
 def make_app(env: str = "development") -> FastAPI:

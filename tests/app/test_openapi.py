@@ -35,3 +35,19 @@ def test_both_spectate_flows_document_the_per_client_bound() -> None:
     for route in ("spectate-token", "spectate-token-public"):
         answers = document["paths"][f"/api/games/{{slug}}/sessions/{{session_id}}/{route}"]["post"]["responses"]
         assert "SEATS_PER_CLIENT" in answers["429"]["description"], route
+
+
+def test_every_route_that_writes_to_the_log_documents_kafka_unavailable_with_retry_after() -> None:
+    paths = create_app(EdgeSettings(env="development"), KafkaSettings(), TopicSettings()).openapi()["paths"]
+    session = "/api/games/{slug}/sessions/{session_id}"
+    writers = [
+        "/api/agents",
+        "/api/games/{slug}/sessions",
+        f"{session}/spectate-token",
+        f"{session}/spectate-token-public",
+        f"{session}/snapshot",
+    ]
+    for path in writers:
+        unavailable = paths[path]["post"]["responses"]["503"]
+        assert "KAFKA_UNAVAILABLE" in unavailable["description"], path
+        assert "Retry-After" in unavailable["headers"], path
