@@ -12,18 +12,17 @@ never took are dropped after ``STOP_TIMEOUT_S``, so the edge stops in time.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from collections.abc import Callable
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
 
 from app.kafkawait import RETRY_BACKOFF_MS, within
 from app.views import MaterializedView, V
 from infra.aio import stop_within
 from infra.appender import CommandAppender
+from infra.brokerprobe import answers
 from infra.kafkaclients import client_options
 from schemas.codec import Codec
 from schemas.records import CommandBody
@@ -82,11 +81,7 @@ class EdgeBus:
 
     async def reachable(self, timeout_s: float) -> bool:
         """Whether the cluster answers a metadata request within ``timeout_s``."""
-        try:
-            await asyncio.wait_for(self._producer.client.fetch_all_metadata(), timeout_s)
-        except (TimeoutError, KafkaError):
-            return False
-        return True
+        return await answers(self._producer.client, timeout_s)
 
     async def send_command(self, session_id: str, engine_version: int, body: CommandBody) -> None:
         """Append a command to the session's log and wait for Kafka to acknowledge it (bounded)."""

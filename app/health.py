@@ -18,9 +18,7 @@ from typing import Any
 from app.bus import EdgeBus
 from app.kafkawait import KafkaUnavailable
 from app.views import MaterializedView
-
-# A metadata request answers in milliseconds from a live broker.
-PROBE_TIMEOUT_S = 2.0
+from infra.brokerprobe import PROBE_TIMEOUT_S
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import faust
 import faust.web
 from faust.tables.manager import TableManager
 
+from infra.brokerprobe import PROBE_TIMEOUT_S, Reachability
 from infra.kafkaclients import faust_credentials
 from infra.settings import KafkaSettings, TopicSettings, WorkerSettings
 from streams.gaps.catchup import CatchUp
@@ -21,6 +22,9 @@ from streams.leaderboard import agents as leaderboard
 from streams.rewards import agents as rewards
 from streams.sessions.agents import install
 from streams.sessions.runtime import SessionRuntime
+
+# How often the worker asks whether the broker answers (its /readyz reads the last answer).
+BROKER_PROBE_S = 1.0
 
 
 def create_app(worker: WorkerSettings, kafka: KafkaSettings, topics: TopicSettings) -> faust.App:
@@ -56,11 +60,18 @@ def create_app(worker: WorkerSettings, kafka: KafkaSettings, topics: TopicSettin
 
 
 def install_readiness(app: faust.App, runtime: SessionRuntime, catch_ups: list[CatchUp]) -> None:
-    """``GET /readyz`` on the worker: 200 once every partition it owns has recovered.
+    """``GET /readyz`` on the worker: 200 once every partition it owns has recovered, while
+    the broker answers.
 
     Recovered: the session runtime re-folded it, and the agents that must not miss a
-    record (rewards, leaderboard) have read it since their committed offsets.
+    record (rewards, leaderboard) have read it since their committed offsets. The broker
+    is asked in the background (``infra.brokerprobe``), so the page answers at once.
     """
+    broker = Reachability(stale_s=BROKER_PROBE_S + PROBE_TIMEOUT_S + 1)
+
+    @app.timer(BROKER_PROBE_S, name="probe_broker")
+    async def probe_broker() -> None:
+        broker.record(await runtime.topics.frames.reachable())
 
     @app.page("/readyz/")
     async def readyz(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
@@ -68,10 +79,11 @@ def install_readiness(app: faust.App, runtime: SessionRuntime, catch_ups: list[C
         recovered = sorted(set(runtime.ready_partitions()).intersection(*(c.ready_partitions() for c in catch_ups)))
         # A worker may own no partition (more workers than partitions): still ready.
         ready = (
-            runtime.assigned_once
+            broker.reachable
+            and runtime.assigned_once
             and cast(TableManager, app.tables).recovery.completed.is_set()
             and owned == recovered
             and not app.rebalancing
         )
-        body = {"ready": ready, "partitions": owned, "recovered": recovered}
+        body = {"ready": ready, "kafka": broker.reachable, "partitions": owned, "recovered": recovered}
         return web.json(body, status=200 if ready else 503)

@@ -1,14 +1,14 @@
 """Broker outages during live play: writes fail fast, readiness tells, everything heals.
 
 A broker of this module's own, a real worker and edge per test, players and spectators
-on live runs; then the broker is paused (SIGSTOP) for 30 s, or killed (-9) and
-restarted on the same data. While it is away: a write answers 503 KAFKA_UNAVAILABLE
-with Retry-After within the edge's bound, /readyz answers within 1 s and says not
-ready, sockets stay open, and the edge, the worker and its clock each use under 10% of
-a core (measured from /proc). Once it is back: ready again, frames resume on the same
-sockets, the runs end and replay equal, and every input Kafka acknowledged is in the
-log. Asked to stop while the broker is gone, the worker and the edge are gone within
-10 s. The figures are printed (``-s``).
+on live runs; then the broker is paused (SIGSTOP) for 30 s, or killed (-9) and restarted
+on the same data. While it is away: a write answers 503 KAFKA_UNAVAILABLE with
+Retry-After within the edge's bound, the edge's and the worker's /readyz answer within 1
+s and say not ready, sockets stay open, and the edge, the worker and its clock each use
+under 10% of a core (measured from /proc). Once it is back: ready again, frames resume
+on the same sockets, the runs end and replay equal, and every input Kafka acknowledged
+is in the log. Asked to stop while the broker is gone, the worker and the edge are gone
+within 10 s. The figures are printed (``-s``).
 """
 
 from __future__ import annotations
@@ -239,21 +239,22 @@ async def live_play(edge: Edge) -> AsyncIterator[tuple[MoltClient, list[Player],
         await client.close()
 
 
-async def readyz(http: httpx.AsyncClient) -> tuple[int, float]:
+async def readyz(http: httpx.AsyncClient, path: str) -> tuple[int, float]:
     started = time.monotonic()
-    status = (await http.get("/readyz")).status_code
+    status = (await http.get(path)).status_code
     return status, time.monotonic() - started
 
 
-async def until_ready(http: httpx.AsyncClient, want: int, timeout: float) -> float:
-    """Seconds until /readyz answers ``want``; every answer came within the bound."""
+async def until_ready(http: httpx.AsyncClient, want: int, timeout: float, path: str = "/readyz") -> float:
+    """Seconds until ``path`` (the edge's /readyz, or the worker's) answers ``want``; every
+    answer came within the bound."""
     started = time.monotonic()
     while True:
-        status, took = await readyz(http)
+        status, took = await readyz(http, path)
         assert took < READYZ_BOUND_S, f"/readyz took {took:.2f} s"
         if status == want:
             return time.monotonic() - started
-        assert time.monotonic() - started < timeout, f"/readyz never answered {want}"
+        assert time.monotonic() - started < timeout, f"{path} never answered {want}"
         await asyncio.sleep(0.2)  # polling an HTTP status: there is no event to await
 
 
@@ -286,6 +287,7 @@ async def through_outage(
             assert figures["time to 503 (s)"] < KAFKA_WAIT_S + 5
 
             figures["time to not ready (s)"] = await until_ready(http, 503, 30)
+            figures["worker: time to not ready (s)"] = await until_ready(http, 503, 30, f"{worker.url}/readyz/")
             meter = CpuMeter(meter_pids)  # from here the processes have noticed
             for player in players:
                 player.steering = False
@@ -300,6 +302,7 @@ async def through_outage(
             await asyncio.to_thread(back)
         returned = time.monotonic()
         figures["time to ready (s)"] = await until_ready(http, 200, RECOVERY_TIMEOUT_S)
+        figures["worker: time to ready (s)"] = await until_ready(http, 200, RECOVERY_TIMEOUT_S, f"{worker.url}/readyz/")
         await asyncio.wait_for(
             asyncio.gather(*(s.next_frame_after(ticks[id(s)]) for s in spectators)), RECOVERY_TIMEOUT_S
         )

@@ -17,6 +17,7 @@ import asyncio
 
 from aiokafka import AIOKafkaProducer
 
+from infra.brokerprobe import answers
 from infra.kafkaclients import client_options
 
 # aiokafka's send waits while a partition's pending batch is full, until the sender
@@ -53,6 +54,10 @@ class DirectTopic:
     async def stop(self) -> None:
         if self._producer is not None:
             await self._producer.stop()
+
+    async def reachable(self) -> bool:
+        """Whether the cluster answers this topic's producer now (False before ``start``)."""
+        return self._producer is not None and await answers(self._producer.client)
 
     async def send(self, *, value: bytes, key: bytes | None = None, partition: int | None = None) -> asyncio.Future:
         """Append (waits for ``start`` if a record comes first); returns the delivery."""
