@@ -18,7 +18,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
-from app.kafkawait import RETRY_BACKOFF_MS, within
+from app.kafkawait import within
 from app.views import MaterializedView, V
 from infra.aio import stop_within
 from infra.appender import CommandAppender
@@ -52,7 +52,6 @@ class EdgeBus:
             enable_idempotence=True,
             client_id=self.producer_id,
             linger_ms=0,
-            retry_backoff_ms=RETRY_BACKOFF_MS,
         )
         self._commands = CommandAppender(self._producer, self.codec, self.producer_id)
 

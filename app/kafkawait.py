@@ -5,8 +5,7 @@ Every write a request makes goes through ``within``: Kafka takes it within the e
 ``KAFKA_UNAVAILABLE`` with ``Retry-After``; sockets: an error message). A write given
 up on may still reach the log once the broker returns (the producer keeps it): the
 answer means "not acknowledged", never "not recorded", and every command a client may
-repeat is idempotent. The edge's clients retry at most twice a second
-(``RETRY_BACKOFF_MS``), so a broker that is gone costs little CPU.
+repeat is idempotent.
 """
 
 from __future__ import annotations
@@ -18,11 +17,6 @@ from typing import TypeVar
 from aiokafka.errors import KafkaError
 
 T = TypeVar("T")
-
-# Every Kafka client of the edge waits this long between retries (aiokafka's default,
-# 100 ms, has a refused connection retried ten times a second by each client: with the
-# broker gone the edge then spent a tenth of a core on it).
-RETRY_BACKOFF_MS = 500
 
 
 class KafkaUnavailable(Exception):

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
-from app.kafkawait import RETRY_BACKOFF_MS
 from infra.aio import cancel_and_wait
 from infra.backoff import Backoff
 from infra.kafkaclients import client_options
@@ -36,9 +35,7 @@ class TopicFollower:
         self.topic = topic
         self._since_ms = since_ms
         self._tps = [TopicPartition(topic, p) for p in range(partitions)]
-        self._consumer = AIOKafkaConsumer(
-            **client_options(bootstrap), enable_auto_commit=False, retry_backoff_ms=RETRY_BACKOFF_MS
-        )
+        self._consumer = AIOKafkaConsumer(**client_options(bootstrap), enable_auto_commit=False)
         self._on_value = on_value
         self._task: asyncio.Task | None = None
         self.started = asyncio.Event()

@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from app.kafkawait import RETRY_BACKOFF_MS, within
+from app.kafkawait import within
 from app.topicfollower import next_batches
 from infra.aio import cancel_and_wait
 from infra.backoff import Backoff
@@ -118,7 +118,6 @@ class MaterializedView(Generic[V]):
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             client_id=f"view-{self.topic}",
-            retry_backoff_ms=RETRY_BACKOFF_MS,
         )
         await self._consumer.start()
         self._task = asyncio.create_task(self._run(), name=f"view:{self.topic}")

@@ -16,6 +16,7 @@ from faust.tables.manager import TableManager
 from infra.brokerprobe import PROBE_TIMEOUT_S, Reachability
 from infra.kafkaclients import faust_credentials
 from infra.settings import KafkaSettings, TopicSettings, WorkerSettings
+from streams.gaps import backoff
 from streams.gaps.catchup import CatchUp
 from streams.gaps.rewind import agent_topics, rewind_uncommitted
 from streams.leaderboard import agents as leaderboard
@@ -49,6 +50,7 @@ def create_app(worker: WorkerSettings, kafka: KafkaSettings, topics: TopicSettin
         broker_session_timeout=worker.session_timeout_s,
         broker_heartbeat_interval=worker.heartbeat_s,
     )
+    backoff.install(app)  # before anything makes Faust's transport
     runtime = install(app, worker, topics, kafka.bootstrap_servers)
     catch_ups = [
         rewards.install(app, topics, kafka.bootstrap_servers),

@@ -35,7 +35,9 @@ Closed by, for the agents that fold an input into a table (rewards, leaderboard)
   handling must be idempotent: what Faust hands over afterwards changes nothing.
 
 and, for every agent, ``rewind``: Faust's seek to committed offsets also puts the
-partitions with nothing committed back at offset 0 (3).
+partitions with nothing committed back at offset 0 (3). Apart from processing,
+``backoff``: Faust builds its Kafka clients without a retry backoff, so with the broker
+gone they retried ten times a second; they wait as every other client does.
 
 Left open: a record written after the catch-up's read and then dropped the same way
 (the read starts while the recovery seeks: a window of about a tenth of a second per

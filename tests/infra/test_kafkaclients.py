@@ -16,7 +16,7 @@ import pytest
 from faust.auth import SASLCredentials, SSLCredentials
 from faust.transport.drivers.aiokafka import credentials_to_aiokafka_auth
 
-from infra.kafkaclients import client_options, faust_credentials
+from infra.kafkaclients import RETRY_BACKOFF_MS, client_options, faust_credentials
 from infra.settings import KafkaSettings
 from tests.tls import Pki, make_pki
 
@@ -98,7 +98,11 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 
 def test_plaintext_adds_nothing_but_the_protocol() -> None:
     settings = KafkaSettings(security_protocol="PLAINTEXT")
-    assert client_options("h:9092", settings) == {"bootstrap_servers": "h:9092", "security_protocol": "PLAINTEXT"}
+    assert client_options("h:9092", settings) == {
+        "bootstrap_servers": "h:9092",
+        "security_protocol": "PLAINTEXT",
+        "retry_backoff_ms": RETRY_BACKOFF_MS,
+    }
     assert faust_credentials(settings) is None
 
 
@@ -111,6 +115,7 @@ def test_sasl_ssl_logs_in_over_tls_that_checks_the_broker(pki: Pki) -> None:
     assert options == {
         "bootstrap_servers": "h:9093",
         "security_protocol": "SASL_SSL",
+        "retry_backoff_ms": RETRY_BACKOFF_MS,
         "sasl_mechanism": "PLAIN",
         "sasl_plain_username": "molt",
         "sasl_plain_password": "pw",
@@ -151,4 +156,5 @@ def test_faust_is_given_the_same_security(pki: Pki) -> None:
         ours = client_options("h:1", settings)
         assert isinstance(faust_options.pop("ssl_context"), ssl.SSLContext)
         assert faust_options.items() <= ours.items()
-        assert set(ours) - set(faust_options) == {"bootstrap_servers", "ssl_context"}
+        # The retry backoff reaches Faust's clients another way (streams/gaps/backoff.py).
+        assert set(ours) - set(faust_options) == {"bootstrap_servers", "ssl_context", "retry_backoff_ms"}
