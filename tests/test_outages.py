@@ -361,11 +361,6 @@ async def test_a_broker_paused_30_s_during_live_play_then_gone_at_stop(outage_st
         report("broker paused 30 s", figures)
 
 
-@pytest.mark.xfail(
-    reason="after the broker is killed and restarted, the worker may stop publishing frames for minutes "
-    "(ticks flow, its group is kept; the cause is not found yet)",
-    strict=False,
-)
 async def test_a_broker_killed_and_restarted_during_live_play(outage_stack: Stack, broker: Broker) -> None:
     edge = start_edge(outage_stack, "edge-killed")
     figures = await through_outage(
