@@ -47,11 +47,12 @@ INPUT_PER_S = 60.0
 
 
 class Refused(Exception):
-    """The socket is refused: ``error`` is sent, then the close that follows its code."""
+    """The socket is refused: ``error`` is sent, then ``close`` (by default the one that follows its code)."""
 
-    def __init__(self, error: m.Error) -> None:
+    def __init__(self, error: m.Error, close: m.Close | None = None) -> None:
         super().__init__(error.message)
         self.error = error
+        self.close = close if close is not None else m.CLOSE_AFTER[error.code]
 
 
 async def _authenticate(ws: WebSocket, role: str, slug: str, session_id: str) -> Claims:
@@ -60,14 +61,18 @@ async def _authenticate(ws: WebSocket, role: str, slug: str, session_id: str) ->
     except TimeoutError:
         raise Refused(m.Error("AUTH_TIMEOUT", f"send auth within {AUTH_TIMEOUT_S:.0f} s")) from None
     except KeyError:  # a binary frame: starlette has no text to give
-        raise Refused(m.Error("TOKEN_INVALID", "the first message must be a JSON auth message")) from None
-    message = m.parse(text)
-    if not isinstance(message, m.Auth):
-        raise Refused(m.Error("TOKEN_INVALID", 'the first message must be {"t":"auth","token":...}'))
-    try:
-        return ws.app.state.tokens.verify(message.token, role=role, game=slug, session_id=session_id)
-    except TokenError as exc:
-        raise Refused(m.Error(exc.code, str(exc))) from None
+        raise Refused(m.Error("BAD_MESSAGE", "binary messages are not supported"), m.Close.UNSUPPORTED) from None
+    match m.parse(text):
+        case m.Auth(token=token):
+            try:
+                return ws.app.state.tokens.verify(token, role=role, game=slug, session_id=session_id)
+            except TokenError as exc:
+                raise Refused(m.Error(exc.code, str(exc))) from None
+        case m.Unexpected(reason=reason, auth=False):
+            # Unreadable (not JSON, nested too deeply, too large, no known type): no second chance.
+            raise Refused(m.Error("BAD_MESSAGE", reason), m.Close.POLICY)
+        case _:
+            raise Refused(m.Error("TOKEN_INVALID", 'the first message must be {"t":"auth","token":...}'))
 
 
 class SocketSession:
@@ -150,7 +155,7 @@ class SocketSession:
 async def _refuse(ws: WebSocket, refused: Refused) -> None:
     with contextlib.suppress(Exception):
         await ws.send_text(refused.error.encode())
-        await ws.close(m.CLOSE_AFTER[refused.error.code])
+        await ws.close(refused.close)
 
 
 async def _run(session: SocketSession, on_message) -> int:

@@ -93,6 +93,9 @@ class Snapshot:
 @dataclass(frozen=True, slots=True)
 class Unexpected:
     reason: str
+    # An ``auth`` message without a usable token: before authentication, TOKEN_INVALID;
+    # anything else unreadable is BAD_MESSAGE.
+    auth: bool = False
 
 
 ClientIn = Auth | Input | Snapshot
@@ -112,7 +115,7 @@ def parse(text: str) -> ClientIn | Unexpected:
     match data.get("t"):
         case "auth":
             token = data.get("token")
-            return Auth(token) if isinstance(token, str) and token else Unexpected("auth needs a token")
+            return Auth(token) if isinstance(token, str) and token else Unexpected("auth needs a token", auth=True)
         case "input":
             seq, action = data.get("seq"), data.get("action")
             if type(seq) is not int or seq < 1 or seq > 2**62:
