@@ -34,6 +34,11 @@ class EdgeMetrics:
             ["route"],
             registry=self.registry,
         )
+        self.sockets_cut_off = Counter(
+            "molt_edge_sockets_cut_off",
+            "Spectator sockets closed (SLOW_CONSUMER, 1013) for holding more than MOLT_EDGE_SPECTATOR_BACKLOG_BYTES unsent",
+            registry=self.registry,
+        )
 
     def watch_fanout(self, fanout: Fanout) -> None:
         self.registry.register(_FanoutCollector(fanout))

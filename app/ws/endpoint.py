@@ -26,7 +26,7 @@ from app.seats import SeatTimeout
 from app.tokens import Claims, TokenError
 from app.ws import messages as m
 from app.ws.outbox import Outbox
-from app.ws.wire import WIRE_EXTENSION
+from app.ws.wire import WIRE_EXTENSION, FrameWire
 from schemas.records import (
     InputReceived,
     PlayerConnected,
@@ -75,6 +75,11 @@ async def _authenticate(ws: WebSocket, role: str, slug: str, session_id: str) ->
             raise Refused(m.Error("TOKEN_INVALID", 'the first message must be {"t":"auth","token":...}'))
 
 
+def _wire(ws: WebSocket) -> FrameWire | None:
+    """The socket's transport for frames, under the edge's own WebSocket protocol (``app.ws.wire``)."""
+    return ws.scope.get("extensions", {}).get(WIRE_EXTENSION)
+
+
 class SocketSession:
     """One authenticated socket attached to one session."""
 
@@ -88,7 +93,14 @@ class SocketSession:
         self.fanout = state.fanout
         self.registry = state.sockets
         self.connection_id = "con_" + secrets.token_hex(8)
-        self.outbox = Outbox(close_on_end=role == "spectate", wire=ws.scope.get("extensions", {}).get(WIRE_EXTENSION))
+        spectator = role == "spectate"
+        self.outbox = Outbox(
+            close_on_end=spectator,
+            wire=_wire(ws),
+            # A spectator that stops reading is let go of; a player keeps its socket (and skips frames).
+            max_backlog=state.settings.spectator_backlog_bytes if spectator else None,
+            on_cut_off=state.metrics.sockets_cut_off.inc,
+        )
         self.bad_messages = 0
         self.limiter = RateLimiter(INPUT_BURST, INPUT_PER_S, max_keys=1)
         self.engine_version = ENGINES[slug].engine_version if slug in ENGINES else 0
@@ -201,6 +213,9 @@ async def _counted(ws: WebSocket, serve: Callable[[], Awaitable[None]]) -> None:
     """Accept, then serve the socket while it holds one of the edge's and its client's places."""
     await ws.accept()
     state = ws.app.state
+    wire = _wire(ws)
+    if wire is not None:
+        wire.limit_kernel_buffer(state.settings.socket_send_buffer_bytes)
     client = state.quotas.addresses.of(ws)
     if not state.socket_counts.acquire(client):
         await _refuse(ws, Refused(m.Error("TOO_MANY_SOCKETS", "too many sockets open; try again later")))
