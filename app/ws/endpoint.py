@@ -151,6 +151,10 @@ class SocketSession:
             self.outbox.sending = True
             try:
                 await self.ws.send_text(text)
+            except RuntimeError:  # the wire cut the socket off (and closed it) under this send
+                if self.outbox.cut_off:
+                    return
+                raise
             finally:
                 self.outbox.sending = False
 
