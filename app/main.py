@@ -67,6 +67,14 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
         seats = SeatBroker(
             kafka.bootstrap_servers, SEAT_REPLIES.name, topics.partitions, bus.codec, addresses, sockets.on_decision
         )
+        metrics.watch_held(
+            lambda: (
+                fanout.held()
+                | sockets.held()
+                | seats.held()
+                | {"views.waiting": sum(view.waiting() for view in bus.views), "sockets.clients": len(socket_counts)}
+            )
+        )
         app.state.bus = bus
         app.state.agents = AgentDirectory(bus.agents)
         app.state.fanout = fanout
@@ -107,7 +115,7 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
     app.state.tokens = tokens
     app.state.nonces = SignedNonces(keys, edge.nonce_ttl_s)
     app.state.quotas = Quotas(edge, addresses)
-    app.state.socket_counts = SocketCounts(edge.max_sockets, edge.max_sockets_per_client)
+    app.state.socket_counts = socket_counts = SocketCounts(edge.max_sockets, edge.max_sockets_per_client)
     install_error_handlers(app)
 
     # The last added is the outermost: a 413 is counted and carries the security headers.

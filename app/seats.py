@@ -69,6 +69,10 @@ class SeatBroker:
         client_key = self.addresses.of(connection)
         return Asker(viewer_id, client_key, self.client_seats.elsewhere(client_key, session_id))
 
+    def held(self) -> dict[str, int]:
+        """Seat requests awaiting their decision, and client addresses holding seats."""
+        return {"seats.waiting": len(self._waiting), "seats.clients": len(self.client_seats)}
+
     def _on_decision(self, value: bytes) -> None:
         decision = SeatDecision.from_datum(self._codec.decode("SeatDecision", value))
         self.client_seats.on_decision(decision)

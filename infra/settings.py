@@ -187,6 +187,13 @@ class EdgeSettings(BaseSettings):
     # sessions and a household watching fit well inside); past either, close 1013.
     max_sockets: int = Field(default=20_000, ge=1)
     max_sockets_per_client: int = Field(default=64, ge=1)
+    # The kernel's send buffer of each WebSocket (SO_SNDBUF; Linux doubles it): fixed, not
+    # autotuned to megabytes, so a client that stops reading holds little of the edge's memory.
+    socket_send_buffer_bytes: int = Field(default=64 * 1024, ge=4096)
+    # A spectator whose socket's transport holds more than this, past the kernel's buffer,
+    # is closed: error SLOW_CONSUMER, close 1013. At most 64 KiB: there the edge stops
+    # writing to a socket (its transport's flow control), so a larger bound is never passed.
+    spectator_backlog_bytes: int = Field(default=64 * 1024, ge=1024, le=64 * 1024)
     # Session timings written into SessionOpened (the runtime folds them from the log).
     grace_s: float = Field(default=10.0, gt=0)
     waiting_expiry_s: float = Field(default=60.0, gt=0)

@@ -56,7 +56,8 @@ def create_app(worker: WorkerSettings, kafka: KafkaSettings, topics: TopicSettin
 
 
 def install_readiness(app: faust.App, runtime: SessionRuntime, catch_ups: list[CatchUp]) -> None:
-    """``GET /readyz`` on the worker: 200 once every partition it owns has recovered.
+    """``GET /readyz`` on the worker: 200 once every partition it owns has recovered
+    (and ``GET /held/``: the sizes of the runtime's per-session structures).
 
     Recovered: the session runtime re-folded it, and the agents that must not miss a
     record (rewards, leaderboard) have read it since their committed offsets.
@@ -75,3 +76,8 @@ def install_readiness(app: faust.App, runtime: SessionRuntime, catch_ups: list[C
         )
         body = {"ready": ready, "partitions": owned, "recovered": recovered}
         return web.json(body, status=200 if ready else 503)
+
+    @app.page("/held/")
+    async def held(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
+        """The sizes of the runtime's per-session structures (tests check they follow the live sessions)."""
+        return web.json(runtime.held())

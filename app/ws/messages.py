@@ -31,7 +31,7 @@ class Close(IntEnum):
     UNSUPPORTED = 1003  # repeated binary messages
     POLICY = 1008  # repeated bad messages or input flood
     TOO_BIG = 1009  # a message over PROTOCOL_MAX_BYTES, closed by the protocol layer
-    TRY_AGAIN = 1013  # no worker answered the seat's occupancy in time, or too many sockets
+    TRY_AGAIN = 1013  # no worker answered the seat's occupancy in time, too many sockets, or a slow reader
     REPLACED = 4000  # another socket took the seat
     AUTH = 4401
     FORBIDDEN = 4403
@@ -53,6 +53,7 @@ ErrorCode = Literal[
     "BAD_MESSAGE",
     "RATE_LIMITED",
     "TOO_MANY_SOCKETS",
+    "SLOW_CONSUMER",
 ]
 # The errors after which the socket is closed at once, and with what.
 CLOSE_AFTER: dict[ErrorCode, Close] = {
@@ -66,6 +67,7 @@ CLOSE_AFTER: dict[ErrorCode, Close] = {
     "REPLACED": Close.REPLACED,
     "RUNTIME_UNAVAILABLE": Close.TRY_AGAIN,
     "TOO_MANY_SOCKETS": Close.TRY_AGAIN,
+    "SLOW_CONSUMER": Close.TRY_AGAIN,
 }
 
 
@@ -93,6 +95,9 @@ class Snapshot:
 @dataclass(frozen=True, slots=True)
 class Unexpected:
     reason: str
+    # An ``auth`` message without a usable token: before authentication, TOKEN_INVALID;
+    # anything else unreadable is BAD_MESSAGE.
+    auth: bool = False
 
 
 ClientIn = Auth | Input | Snapshot
@@ -112,7 +117,7 @@ def parse(text: str) -> ClientIn | Unexpected:
     match data.get("t"):
         case "auth":
             token = data.get("token")
-            return Auth(token) if isinstance(token, str) and token else Unexpected("auth needs a token")
+            return Auth(token) if isinstance(token, str) and token else Unexpected("auth needs a token", auth=True)
         case "input":
             seq, action = data.get("seq"), data.get("action")
             if type(seq) is not int or seq < 1 or seq > 2**62:

@@ -71,3 +71,20 @@ def test_a_spectator_count_is_told_only_when_it_changes() -> None:
     for current in (1, 1, 2):
         fanout.on_spectators("ses_a", SpectatorCount("ses_a", 1, 0, current, 5))
     assert watcher.drain() == [m.Spectators(1, 5).encode(), m.Spectators(2, 5).encode()]
+
+
+def test_what_is_kept_per_session_goes_when_its_run_ends_and_late_records_do_not_bring_it_back() -> None:
+    fanout = Fanout(CODEC)
+    empty = fanout.held()
+    watcher = Outbox(close_on_end=True)
+    fanout.join("ses_a", watcher)
+    fanout.on_frames(batch("ses_a", 5, 0, '{"score":1}'))
+    fanout.on_spectators("ses_a", SpectatorCount("ses_a", 1, 0, 1, 5))
+    assert fanout.held()["fanout.latest"] == fanout.held()["fanout.counts"] == 1
+    fanout.on_session_view("ses_a", view("ended"))
+    fanout.leave("ses_a", watcher)
+    # The final frame and the seats' release come on other topics: they may be read after the end.
+    fanout.on_frames(batch("ses_a", 6, 0, '{"score":1}'))
+    fanout.on_spectators("ses_a", SpectatorCount("ses_a", 1, 0, 0, 5))
+    assert fanout.held() == empty | {"fanout.ended": 1}
+    assert "ses_a" not in fanout.latest

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from app.main import create_app
+from app.wallet import ADDRESS_PATTERN, MESSAGE_PATTERN, SIGNATURE_PATTERN
 from infra.settings import EdgeSettings, KafkaSettings, TopicSettings
 
 CODE = re.compile(r"\b[A-Z][A-Z_]{3,}\b")
@@ -35,3 +36,12 @@ def test_both_spectate_flows_document_the_per_client_bound() -> None:
     for route in ("spectate-token", "spectate-token-public"):
         answers = document["paths"][f"/api/games/{{slug}}/sessions/{{session_id}}/{route}"]["post"]["responses"]
         assert "SEATS_PER_CLIENT" in answers["429"]["description"], route
+
+
+def test_the_document_states_the_wallet_shapes_and_the_metrics_content_type() -> None:
+    document = create_app(EdgeSettings(env="development"), KafkaSettings(), TopicSettings()).openapi()
+    schemas = document["components"]["schemas"]
+    assert schemas["NonceRequest"]["properties"]["address"]["pattern"] == ADDRESS_PATTERN
+    verify = schemas["VerifyRequest"]["properties"]
+    assert (verify["message"]["pattern"], verify["signature"]["pattern"]) == (MESSAGE_PATTERN, SIGNATURE_PATTERN)
+    assert set(document["paths"]["/metrics"]["get"]["responses"]["200"]["content"]) == {"text/plain"}
