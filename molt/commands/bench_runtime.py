@@ -52,11 +52,10 @@ from typing import Any
 
 from infra.settings import WorkerSettings
 from molt.bench.harness import EXIT_USAGE, add_service_arguments, counts, run_with_worker
-from molt.bench.load import BatchTime, LiveSessions, TimedBotDriver
+from molt.bench.load import BatchTime, LiveSessions, TimedBotDriver, bots_playing
 from molt.bench.roundtrip import roundtrip_ms
 from molt.bench.stats import MachineCpu, main_thread_cpu_seconds, percentiles, tree_cpu_seconds
 from molt.bench.ticks import TickTime, tick_times
-from molt.bench.writer import CommandWriter
 from molt.stack import Worker
 from streams.sessions.pacing import Schedule
 
@@ -131,24 +130,17 @@ async def _measure(args: argparse.Namespace, bootstrap: str, worker_pid: int) ->
     floor = percentiles(await roundtrip_ms(bootstrap, args.roundtrips))
     tick_rate = WorkerSettings().tick_rate
     steps: list[Step] = []
-    async with CommandWriter(bootstrap, producer_id="bench:bots") as writer:
-        driver = TimedBotDriver(writer, bootstrap, args.partitions)
-        await driver.start()
-        try:
-            live = LiveSessions(writer, driver)
-            await live.top_up(args.sessions[0])
-            print("waiting for the first frames…", flush=True)
-            await _caught_up(driver)
-            print(f"warming the broker and the worker up ({args.first_warmup:g} s)…", flush=True)
-            await live.hold(args.sessions[0], args.first_warmup)
-            for n in args.sessions:
-                print(f"N={n}: warming up ({args.warmup:g} s)…", flush=True)
-                await live.hold(n, args.warmup)
-                print(f"N={n}: measuring ({args.seconds:g} s)…", flush=True)
-                steps.append(await _measure_step(args, bootstrap, worker_pid, tick_rate, live, driver, n))
-            await live.abandon_all()
-        finally:
-            await driver.stop()
+    async with bots_playing(bootstrap, args.partitions) as (live, driver):
+        await live.top_up(args.sessions[0])
+        print("waiting for the first frames…", flush=True)
+        await _caught_up(driver)
+        print(f"warming the broker and the worker up ({args.first_warmup:g} s)…", flush=True)
+        await live.hold(args.sessions[0], args.first_warmup)
+        for n in args.sessions:
+            print(f"N={n}: warming up ({args.warmup:g} s)…", flush=True)
+            await live.hold(n, args.warmup)
+            print(f"N={n}: measuring ({args.seconds:g} s)…", flush=True)
+            steps.append(await _measure_step(args, bootstrap, worker_pid, tick_rate, live, driver, n))
     return _report(args, tick_rate, floor, steps)
 
 
