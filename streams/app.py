@@ -56,12 +56,17 @@ def create_app(worker: WorkerSettings, kafka: KafkaSettings, topics: TopicSettin
 
 
 def install_readiness(app: faust.App, runtime: SessionRuntime, catch_ups: list[CatchUp]) -> None:
-    """``GET /readyz`` on the worker: 200 once every partition it owns has recovered
-    (and ``GET /held/``: the sizes of the runtime's per-session structures).
+    """``GET /readyz`` on the worker: 200 once every partition it owns has recovered;
+    ``GET /healthz``: 200 whenever the event loop answers (an orchestrator's liveness);
+    ``GET /held/``: the sizes of the runtime's per-session structures.
 
     Recovered: the session runtime re-folded it, and the agents that must not miss a
     record (rewards, leaderboard) have read it since their committed offsets.
     """
+
+    @app.page("/healthz/")
+    async def healthz(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
+        return web.json({"status": "ok"})
 
     @app.page("/readyz/")
     async def readyz(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
