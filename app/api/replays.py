@@ -45,6 +45,7 @@ from schemas.views import RunResult, SessionView
 router = APIRouter(prefix="/api/games/{slug}/sessions", tags=["sessions"])
 
 PAGE_DEFAULT = 300  # ten seconds at 30 Hz
+BUSY = "REPLAY_BUSY, with Retry-After: every read of the log is taken (MOLT_EDGE_REPLAY_READS)"
 FRAME_TEMPLATE = '{"tick":%d,"state":%s,"lastInputSeq":%d}'
 
 
@@ -71,7 +72,7 @@ class FramesPage(BaseModel):
     status: Literal["waiting", "live", "ended"]
     fromTick: int
     liveTick: int  # the run's latest tick this edge has seen (its final tick once ended)
-    nextTick: int | None  # the next page's fromTick, or null once the page holds the run's final frame
+    nextTick: int | None  # the next page's fromTick; null once an ended run has no frames past this page
     frames: list[ReplayFrame]
 
 
@@ -154,7 +155,8 @@ def _run_view(bus: Bus, slug: str, session_id: str) -> SessionView:
     response_model=ReplayPublic,
     responses=documented(
         _404="GAME_NOT_FOUND or SESSION_NOT_FOUND",
-        _409="RUN_NOT_ENDED: the run is still waiting or live (watch it live)",
+        _409="RUN_NOT_ENDED: the run is still waiting or live (watch it live, or page its frames)",
+        _503=BUSY,
     ),
 )
 async def replay(slug: str, session_id: str, engine: Engine, bus: Bus, request: Request) -> Response:
@@ -181,7 +183,7 @@ async def replay(slug: str, session_id: str, engine: Engine, bus: Bus, request: 
         _403="NOT_SPECTATABLE (a practice run) or FORBIDDEN (a token for another run or role)",
         _404="GAME_NOT_FOUND or SESSION_NOT_FOUND",
         _422="INVALID_REQUEST: fromTick below 0, or limit outside 1..MOLT_EDGE_FRAMES_PAGE_MAX",
-        _503="REPLAY_BUSY, with Retry-After: every read of the log is taken",
+        _503=BUSY,
     ),
 )
 async def frames_page(
@@ -220,7 +222,7 @@ async def frames_page(
     result = view.result
     if result is not None:
         live_tick = result["ticks"]
-        done = fromTick > live_tick or (frames and frames[-1]["seq"] == live_tick)
+        done = not frames or frames[-1]["seq"] == live_tick  # an ended run's log holds no more
     else:
         latest = fanout.latest.get(session_id)
         live_tick, done = (view.tick if latest is None else max(view.tick, latest.tick)), False
