@@ -28,6 +28,7 @@ from app.requestmetrics import RequestMetrics
 from app.seats import SeatBroker
 from app.securityheaders import SecurityHeaders
 from app.socketcounts import SocketCounts
+from app.tickindex import TickIndex
 from app.tokens import TokenIssuer, TokenKeys
 from app.topicfollower import TopicFollower
 from app.web import pages
@@ -51,7 +52,9 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Kafka clients bind to the running loop, so they are made here, not above.
         bus = EdgeBus(kafka.bootstrap_servers, edge.app_id, edge.edge_id, topics.partitions)
-        fanout = Fanout(bus.codec)
+        index = TickIndex()
+        bus.sessions.subscribe(index.on_session_view)
+        fanout = Fanout(bus.codec, index)
         metrics.watch_fanout(fanout)
         metrics.watch_views(lambda: bus.caught_up)
         bus.sessions.subscribe(fanout.on_session_view)
@@ -72,6 +75,7 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
                 fanout.held()
                 | sockets.held()
                 | seats.held()
+                | {"tickindex.sessions": len(index)}
                 | {"views.waiting": sum(view.waiting() for view in bus.views), "sockets.clients": len(socket_counts)}
             )
         )
@@ -80,7 +84,9 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
         app.state.fanout = fanout
         app.state.seats = seats
         app.state.sockets = sockets
-        app.state.run_frames = replays.RunFrames(kafka.bootstrap_servers, topics.partitions)
+        app.state.run_frames = replays.RunFrames(
+            kafka.bootstrap_servers, topics.partitions, index, edge.replay_reads, edge.replay_wait_s
+        )
 
         async def renew(lease_id: str, session_id: str, engine_version: int) -> None:
             await bus.send_command(session_id, engine_version, SeatRenewed(lease_id))

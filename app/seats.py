@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from aiokafka.structs import ConsumerRecord
 from starlette.requests import HTTPConnection
 
 from app.clientaddress import ClientAddresses
@@ -73,8 +74,8 @@ class SeatBroker:
         """Seat requests awaiting their decision, and client addresses holding seats."""
         return {"seats.waiting": len(self._waiting), "seats.clients": len(self.client_seats)}
 
-    def _on_decision(self, value: bytes) -> None:
-        decision = SeatDecision.from_datum(self._codec.decode("SeatDecision", value))
+    def _on_decision(self, record: ConsumerRecord) -> None:
+        decision = SeatDecision.from_datum(self._codec.decode("SeatDecision", record.value))
         self.client_seats.on_decision(decision)
         self._on_any(decision)
         future = self._waiting.get(decision.requestId)

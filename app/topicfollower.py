@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.structs import ConsumerRecord
 
 from infra.aio import cancel_and_wait
 from infra.kafkaclients import client_options
@@ -26,14 +27,14 @@ class TopicFollower:
         bootstrap: str,
         topic: str,
         partitions: int,
-        on_value: Callable[[bytes], None],
+        on_record: Callable[[ConsumerRecord], None],
         since_ms: int | None = None,
     ) -> None:
         self.topic = topic
         self._since_ms = since_ms
         self._tps = [TopicPartition(topic, p) for p in range(partitions)]
         self._consumer = AIOKafkaConsumer(**client_options(bootstrap), enable_auto_commit=False)
-        self._on_value = on_value
+        self._on_record = on_record
         self._task: asyncio.Task | None = None
         self.started = asyncio.Event()
 
@@ -62,6 +63,6 @@ class TopicFollower:
             for records in batches.values():
                 for record in records:
                     try:
-                        self._on_value(record.value)
+                        self._on_record(record)
                     except Exception:  # one bad record must not stop the stream for everyone
                         log.exception("dropping a %s record the edge could not handle", self.topic)

@@ -117,6 +117,7 @@ async def test_every_per_session_structure_is_released_once_the_sessions_end(own
         assert peak["sockets.spectators"] == before["sockets.spectators"] + AT_ONCE
         assert peak["sockets.leases"] == before["sockets.leases"] + AT_ONCE
         assert peak["fanout.sockets"] == before["fanout.sockets"] + AT_ONCE
+        assert peak["tickindex.sessions"] == before["tickindex.sessions"] + AT_ONCE
 
         async def released() -> bool:
             return per_session(await held(http, own_edge, worker)) == per_session(before)

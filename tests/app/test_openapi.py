@@ -29,6 +29,11 @@ def test_every_api_route_documents_its_errors_by_code() -> None:
     assert {"401", "404", "422", "503"} <= set(created)
     board = document["paths"]["/api/games/{slug}/leaderboard"]["get"]["responses"]
     assert "GAME_NOT_FOUND" in board["404"]["description"] and "INVALID_REQUEST" in board["422"]["description"]
+    page = document["paths"]["/api/games/{slug}/sessions/{session_id}/frames"]["get"]
+    assert {p["name"] for p in page["parameters"]} >= {"fromTick", "limit", "authorization"}
+    codes = {status: answer["description"] for status, answer in page["responses"].items()}
+    assert "TOKEN_EXPIRED" in codes["401"] and "NOT_SPECTATABLE" in codes["403"] and "REPLAY_BUSY" in codes["503"]
+    assert page["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/FramesPage")
 
 
 def test_both_spectate_flows_document_the_per_client_bound() -> None:
