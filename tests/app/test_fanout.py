@@ -81,7 +81,7 @@ def test_a_spectator_count_is_told_only_when_it_changes() -> None:
 
 
 def test_what_is_kept_per_session_goes_when_its_run_ends_and_late_records_do_not_bring_it_back() -> None:
-    fanout = Fanout(CODEC)
+    fanout = Fanout(CODEC, TickIndex())
     empty = fanout.held()
     watcher = Outbox(close_on_end=True)
     fanout.join("ses_a", watcher)
