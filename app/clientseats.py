@@ -19,6 +19,10 @@ class ClientSeats:
     def __init__(self) -> None:
         self._seats: dict[str, dict[str, str]] = {}  # client key -> {lease: session}
 
+    def __len__(self) -> int:
+        """Client addresses holding a seat."""
+        return len(self._seats)
+
     def on_decision(self, decision: SeatDecision) -> None:
         key, lease = decision.clientKey, decision.leaseId
         if not key or lease is None:

@@ -93,5 +93,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # FastAPI's for a body it cannot decode (not UTF-8): a validation error
+            body = {"code": "INVALID_REQUEST", "message": "the body is not valid UTF-8 JSON", "errors": []}
+            return JSONResponse(body, status_code=422)
         code = _STATUS_CODES.get(exc.status_code, "HTTP_ERROR")
-        return JSONResponse({"code": code, "message": str(exc.detail)}, status_code=exc.status_code)
+        # A 405 names the allowed methods (Allow): the framework's headers go through.
+        return JSONResponse(
+            {"code": code, "message": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers
+        )

@@ -30,6 +30,7 @@ from app.requestmetrics import RequestMetrics
 from app.seats import SeatBroker
 from app.securityheaders import SecurityHeaders
 from app.socketcounts import SocketCounts
+from app.tickindex import TickIndex
 from app.tokens import TokenIssuer, TokenKeys
 from app.topicfollower import TopicFollower
 from app.web import pages
@@ -54,7 +55,9 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Kafka clients bind to the running loop, so they are made here, not above.
         bus = EdgeBus(kafka.bootstrap_servers, edge.app_id, edge.edge_id, topics.partitions, edge.kafka_wait_s)
-        fanout = Fanout(bus.codec)
+        index = TickIndex()
+        bus.sessions.subscribe(index.on_session_view)
+        fanout = Fanout(bus.codec, index)
         metrics.watch_fanout(fanout)
         metrics.watch_views(lambda: bus.caught_up)
         bus.sessions.subscribe(fanout.on_session_view)
@@ -72,12 +75,23 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
         seats = SeatBroker(
             kafka.bootstrap_servers, SEAT_REPLIES.name, topics.partitions, bus.codec, addresses, sockets.on_decision
         )
+        metrics.watch_held(
+            lambda: (
+                fanout.held()
+                | sockets.held()
+                | seats.held()
+                | {"tickindex.sessions": len(index)}
+                | {"views.waiting": sum(view.waiting() for view in bus.views), "sockets.clients": len(socket_counts)}
+            )
+        )
         app.state.bus = bus
         app.state.agents = AgentDirectory(bus.agents)
         app.state.fanout = fanout
         app.state.seats = seats
         app.state.sockets = sockets
-        app.state.run_frames = replays.RunFrames(kafka.bootstrap_servers, topics.partitions)
+        app.state.run_frames = replays.RunFrames(
+            kafka.bootstrap_servers, topics.partitions, index, edge.replay_reads, edge.replay_wait_s
+        )
 
         async def renew(lease_id: str, session_id: str, engine_version: int) -> None:
             await bus.send_command(session_id, engine_version, SeatRenewed(lease_id))
@@ -125,7 +139,7 @@ def create_app(edge: EdgeSettings, kafka: KafkaSettings, topics: TopicSettings) 
     app.state.tokens = tokens
     app.state.nonces = SignedNonces(keys, edge.nonce_ttl_s)
     app.state.quotas = Quotas(edge, addresses)
-    app.state.socket_counts = SocketCounts(edge.max_sockets, edge.max_sockets_per_client)
+    app.state.socket_counts = socket_counts = SocketCounts(edge.max_sockets, edge.max_sockets_per_client)
     install_error_handlers(app)
 
     # The last added is the outermost: a 413 is counted and carries the security headers.

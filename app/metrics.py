@@ -34,12 +34,21 @@ class EdgeMetrics:
             ["route"],
             registry=self.registry,
         )
+        self.sockets_cut_off = Counter(
+            "molt_edge_sockets_cut_off",
+            "Spectator sockets closed (SLOW_CONSUMER, 1013) for holding more than MOLT_EDGE_SPECTATOR_BACKLOG_BYTES unsent",
+            registry=self.registry,
+        )
 
     def watch_fanout(self, fanout: Fanout) -> None:
         self.registry.register(_FanoutCollector(fanout))
 
     def watch_views(self, caught_up: Callable[[], bool]) -> None:
         self.registry.register(_ViewsCollector(caught_up))
+
+    def watch_held(self, held: Callable[[], dict[str, int]]) -> None:
+        """Export the sizes ``held()`` gives, by structure: memory that must follow the live sessions."""
+        self.registry.register(_HeldCollector(held))
 
 
 @asynccontextmanager
@@ -88,3 +97,18 @@ class _FanoutCollector(Collector):
         frames.add_metric(["wire"], on_wire)
         frames.add_metric(["queued"], self._fanout.frames_out - on_wire)
         yield frames
+
+
+class _HeldCollector(Collector):
+    def __init__(self, held: Callable[[], dict[str, int]]) -> None:
+        self._held = held
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily(
+            "molt_edge_held_entries",
+            "Entries in the edge's per-session and per-socket structures (fanout.ended: a bounded memory of ended runs)",
+            labels=["structure"],
+        )
+        for structure, size in sorted(self._held().items()):
+            family.add_metric([structure], size)
+        yield family

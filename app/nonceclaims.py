@@ -21,6 +21,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 
+from aiokafka.structs import ConsumerRecord
+
 from app.kafkawait import KafkaUnavailable, retry_after
 from app.topicfollower import TopicFollower
 from schemas.codec import Codec
@@ -69,8 +71,8 @@ class NonceClaims:
         since_ms = int((time.time() - ttl_s - CLOCK_MARGIN_S) * 1000)
         self.follower = TopicFollower(bootstrap, NONCE_CLAIMS.name, partitions, self._on_claim, since_ms)
 
-    def _on_claim(self, value: bytes) -> None:
-        claim = NonceClaimed.from_datum(self._codec.decode(NONCE_CLAIMS.value_schema, value))
+    def _on_claim(self, record: ConsumerRecord) -> None:
+        claim = NonceClaimed.from_datum(self._codec.decode(NONCE_CLAIMS.value_schema, record.value))
         won = self._first.first(claim, time.time())
         future = self._waiting.get(claim.claimId)
         if future is not None and not future.done():

@@ -8,7 +8,7 @@ the public port (no ``MOLT_EDGE_METRICS_PORT``; see ``app.metrics.serving``).
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from app.errors import documented
@@ -33,6 +33,10 @@ async def readyz(request: Request) -> JSONResponse:
 metrics_router = APIRouter(tags=["ops"])
 
 
-@metrics_router.get("/metrics")
+@metrics_router.get(
+    "/metrics",
+    response_class=PlainTextResponse,
+    responses={200: {"description": "The Prometheus text exposition format"}},
+)
 async def metrics(request: Request) -> Response:
     return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from aiokafka.structs import ConsumerRecord
 from starlette.requests import HTTPConnection
 
 from app.clientaddress import ClientAddresses
@@ -69,8 +70,12 @@ class SeatBroker:
         client_key = self.addresses.of(connection)
         return Asker(viewer_id, client_key, self.client_seats.elsewhere(client_key, session_id))
 
-    def _on_decision(self, value: bytes) -> None:
-        decision = SeatDecision.from_datum(self._codec.decode("SeatDecision", value))
+    def held(self) -> dict[str, int]:
+        """Seat requests awaiting their decision, and client addresses holding seats."""
+        return {"seats.waiting": len(self._waiting), "seats.clients": len(self.client_seats)}
+
+    def _on_decision(self, record: ConsumerRecord) -> None:
+        decision = SeatDecision.from_datum(self._codec.decode("SeatDecision", record.value))
         self.client_seats.on_decision(decision)
         self._on_any(decision)
         future = self._waiting.get(decision.requestId)

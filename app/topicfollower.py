@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
+from aiokafka.structs import ConsumerRecord
 
 from infra.aio import cancel_and_wait
 from infra.backoff import Backoff
@@ -29,14 +30,14 @@ class TopicFollower:
         bootstrap: str,
         topic: str,
         partitions: int,
-        on_value: Callable[[bytes], None],
+        on_record: Callable[[ConsumerRecord], None],
         since_ms: int | None = None,
     ) -> None:
         self.topic = topic
         self._since_ms = since_ms
         self._tps = [TopicPartition(topic, p) for p in range(partitions)]
         self._consumer = AIOKafkaConsumer(**client_options(bootstrap), enable_auto_commit=False)
-        self._on_value = on_value
+        self._on_record = on_record
         self._task: asyncio.Task | None = None
         self.started = asyncio.Event()
 
@@ -70,7 +71,7 @@ class TopicFollower:
             for records in batches.values():
                 for record in records:
                     try:
-                        self._on_value(record.value)
+                        self._on_record(record)
                     except Exception:  # one bad record must not stop the stream for everyone
                         log.exception("dropping a %s record the edge could not handle", self.topic)
 

@@ -61,6 +61,10 @@ class MaterializedView(Generic[V]):
     def values(self) -> list[V]:
         return list(self._values.values())
 
+    def waiting(self) -> int:
+        """Keys someone is waiting on (``wait_for``)."""
+        return len(self._waiters)
+
     def subscribe(self, listener: Callable[[str, V], None]) -> None:
         """Call ``listener(key, value)`` on every update from now on."""
         self._listeners.append(listener)

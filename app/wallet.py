@@ -16,9 +16,11 @@ Single use is the caller's last step (``app.nonceclaims``), so a nonce is only u
 by a correctly signed message: nobody can burn another person's nonce.
 
 Failures raise ``WalletError`` with a stable code: ``INVALID_REQUEST`` (address,
-message or signature malformed), ``DOMAIN_MISMATCH``, ``SIGNATURE_INVALID``,
-``NONCE_INVALID``, ``NONCE_EXPIRED``. HTTP statuses are chosen by the route
-(``app.api.auth``).
+message or signature malformed: not of the shapes ``ADDRESS_PATTERN``,
+``MESSAGE_PATTERN`` and ``SIGNATURE_PATTERN`` say, which the API's schema states),
+``DOMAIN_MISMATCH``, ``SIGNATURE_INVALID``, ``NONCE_INVALID`` (a message of the right
+shape this server cannot have issued, such as an unchecksummed address or an impossible
+date, included), ``NONCE_EXPIRED``. HTTP statuses are chosen by the route (``app.api.auth``).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from infra.settings import EdgeSettings
 STATEMENT = "Sign in to MoltStation Live."
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 _SIGNATURE = re.compile(r"0x[0-9a-fA-F]{130}")
-_INSTANT = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z"
+_INSTANT = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?Z"
 # The one shape ``build_message`` writes; anything else is refused, not guessed at.
 _MESSAGE = re.compile(
     r"(?P<domain>[^\s/]+) wants you to sign in with your Ethereum account:\n"
@@ -53,6 +55,16 @@ _MESSAGE = re.compile(
     rf"Issued At: (?P<issued_at>{_INSTANT})\n"
     rf"Expiration Time: (?P<expiration>{_INSTANT})"
 )
+
+
+def _schema_pattern(pattern: re.Pattern[str]) -> str:
+    """``pattern`` as a JSON Schema states it: anchored, its groups unnamed (ECMA-262 has no ``?P<``)."""
+    return "^" + re.sub(r"\(\?P<\w+>", "(", pattern.pattern) + "$"
+
+
+ADDRESS_PATTERN = _schema_pattern(_ADDRESS)
+SIGNATURE_PATTERN = _schema_pattern(_SIGNATURE)
+MESSAGE_PATTERN = _schema_pattern(_MESSAGE)
 
 
 class WalletError(Exception):
@@ -75,14 +87,11 @@ class SiweMessage:
 
 
 def checksum_address(text: str) -> str:
-    """The EIP-55 form of ``text``; a mixed-case address must already be correctly checksummed."""
+    """The EIP-55 form of ``text``, in any case: the message names it so, and only the
+    key of that address can sign the message, so a mistyped address signs nobody in."""
     if not _ADDRESS.fullmatch(text):
         raise WalletError("INVALID_REQUEST", "the address must be 0x followed by 40 hex digits")
-    checksummed = to_checksum_address(text)
-    digits = text[2:]
-    if digits != digits.lower() and digits != digits.upper() and text != checksummed:
-        raise WalletError("INVALID_REQUEST", "the address has a wrong EIP-55 checksum")
-    return checksummed
+    return to_checksum_address(text)
 
 
 def build_message(
@@ -107,13 +116,15 @@ def parse_message(text: str) -> SiweMessage:
     match = _MESSAGE.fullmatch(text)
     if match is None:
         raise WalletError("INVALID_REQUEST", "the message is not a Sign-In with Ethereum message from this server")
-    # EIP-4361 requires the address in its checksummed form.
+    # Of the right shape, but not what this server writes: EIP-4361's checksummed address, real dates.
     address = match["address"]
     if address != to_checksum_address(address):
-        raise WalletError("INVALID_REQUEST", "the message's address is not EIP-55 checksummed")
+        raise WalletError(
+            "NONCE_INVALID", "the message's address is not EIP-55 checksummed: this server did not issue it"
+        )
     issued_at, expiration = parse_iso(match["issued_at"]), parse_iso(match["expiration"])
     if issued_at is None or expiration is None:
-        raise WalletError("INVALID_REQUEST", "the message has an impossible timestamp")
+        raise WalletError("NONCE_INVALID", "the message has an impossible timestamp: this server did not issue it")
     return SiweMessage(
         domain=match["domain"],
         address=address,

@@ -14,6 +14,10 @@
   hosts); reading stops at the run's final frame (tick = the result's ticks), or past
   ``LOOKAHEAD_MS`` after its end when that frame was never published, or at the end
   of the partition. Frames are kept one day: after that the list is empty.
+- A page of one run's frames (``session_frames``, a viewer rewinding a live run) starts
+  at an offset the caller knows (the edge's tick index) or at the time its first tick
+  can have been published at the earliest (``first_frame_offset``: one tick per
+  ``TICK_MS`` after the start, the clock never runs ahead), and reads forward.
 
 ``RunTopics`` names the three topics; a prefix reads a mirrored copy of them (MirrorMaker
 2 names remote topics ``<source alias>.<topic>``).
@@ -24,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +44,7 @@ from schemas.topics import SESSION_COMMANDS, SESSION_FRAMES, SESSION_RESULTS
 
 LOOKBACK_MS = 10_000
 LOOKAHEAD_MS = 60_000
+TICK_MS = 1000 // 30
 _TICK_KEY = b""  # Ticks are keyed by partition, with an empty key
 
 
@@ -52,6 +57,14 @@ class RunTopics:
     @classmethod
     def prefixed(cls, prefix: str) -> RunTopics:
         return cls(*(prefix + name for name in (SESSION_COMMANDS.name, SESSION_FRAMES.name, SESSION_RESULTS.name)))
+
+
+@dataclass(frozen=True, slots=True)
+class RunEnd:
+    """Where an ended run stops: its final tick, and when it ended (ms)."""
+
+    tick: int
+    ended_at_ms: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,21 +144,48 @@ class RunLog:
         needle = next(iter(finals)).encode() if len(finals) == 1 else b""
         started = min(r["startedAtMs"] for r in results if r["sessionId"] in finals)
         give_up_ms = max(r["endedAtMs"] for r in results if r["sessionId"] in finals) + LOOKAHEAD_MS
-        first = await self.reader.offset_at(topic, partition, started - LOOKBACK_MS)
-        async with aclosing(self.reader.chunks(topic, partition, first, sys.maxsize)) as chunks:
+        first = await self.first_frame_offset(partition, started, 0)
+        async with aclosing(self._batches(partition, first, needle)) as batches:
+            async for record, frames in batches:
+                if record.timestamp > give_up_ms:
+                    return out
+                for frame in frames:
+                    session_id = frame["sessionId"]
+                    if session_id in finals:
+                        out[session_id].append(Logged(topic, partition, record.offset, record.timestamp, frame))
+                        if frame["seq"] == finals[session_id]:
+                            del finals[session_id]
+                            if not finals:
+                                return out
+        return out
+
+    async def first_frame_offset(self, partition: int, started_at_ms: int, tick: int) -> int:
+        """An offset of session.frames at or before a run's frame of ``tick`` (see the module docstring)."""
+        return await self.reader.offset_at(self.topics.frames, partition, started_at_ms + tick * TICK_MS - LOOKBACK_MS)
+
+    async def session_frames(
+        self, session_id: str, partition: int, first: int, from_tick: int, limit: int, final: RunEnd | None = None
+    ) -> list[dict]:
+        """Up to ``limit`` SessionFrame datums of one run from ``from_tick`` on, one per tick,
+        in tick order: read from offset ``first`` to the partition's end or, for an ended
+        run, its final frame (or past ``LOOKAHEAD_MS`` after its end)."""
+        by_tick: dict[int, dict] = {}
+        async with aclosing(self._batches(partition, first, session_id.encode())) as batches:
+            async for record, frames in batches:
+                if final is not None and record.timestamp > final.ended_at_ms + LOOKAHEAD_MS:
+                    break
+                for frame in frames:
+                    if frame["sessionId"] == session_id and frame["seq"] >= from_tick:
+                        by_tick.setdefault(frame["seq"], frame)
+                if len(by_tick) >= limit or (final is not None and final.tick in by_tick):
+                    break
+        return [by_tick[tick] for tick in sorted(by_tick)[:limit]]
+
+    async def _batches(self, partition: int, first: int, needle: bytes) -> AsyncGenerator[tuple[ConsumerRecord, list]]:
+        """Each FrameBatch record of session.frames from ``first`` on with its frames, in log
+        order; one without ``needle`` in its bytes is left undecoded (no frames)."""
+        async with aclosing(self.reader.chunks(self.topics.frames, partition, first, sys.maxsize)) as chunks:
             async for chunk in chunks:
                 for record in chunk:
-                    if record.timestamp > give_up_ms:
-                        return out
-                    if needle not in record.value:
-                        continue
-                    for frame in decode_batch(self.codec, record.value)["frames"]:
-                        session_id = frame["sessionId"]
-                        if session_id in finals:
-                            out[session_id].append(Logged(topic, partition, record.offset, record.timestamp, frame))
-                            if frame["seq"] == finals[session_id]:
-                                del finals[session_id]
-                                if not finals:
-                                    return out
+                    yield record, decode_batch(self.codec, record.value)["frames"] if needle in record.value else []
                 await asyncio.sleep(0)  # a long run is many chunks: let the edge's other work in
-        return out

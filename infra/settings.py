@@ -197,6 +197,20 @@ class EdgeSettings(BaseSettings):
     # sessions and a household watching fit well inside); past either, close 1013.
     max_sockets: int = Field(default=20_000, ge=1)
     max_sockets_per_client: int = Field(default=64, ge=1)
+    # The kernel's send buffer of each WebSocket (SO_SNDBUF; Linux doubles it): fixed, not
+    # autotuned to megabytes, so a client that stops reading holds little of the edge's memory.
+    socket_send_buffer_bytes: int = Field(default=64 * 1024, ge=4096)
+    # A spectator whose socket's transport holds more than this, past the kernel's buffer,
+    # is closed: error SLOW_CONSUMER, close 1013. At most 64 KiB: there the edge stops
+    # writing to a socket (its transport's flow control), so a larger bound is never passed.
+    spectator_backlog_bytes: int = Field(default=64 * 1024, ge=1024, le=64 * 1024)
+    # Reading runs' frames back from the log (the replay API and rewinding a live run):
+    # reads at once, each holding a consumer; a read that waits longer than replay_wait_s
+    # for its turn is answered 503 REPLAY_BUSY. A page of frames holds at most
+    # frames_page_max (422 INVALID_REQUEST above it).
+    replay_reads: int = Field(default=4, ge=1)
+    replay_wait_s: float = Field(default=10.0, gt=0)
+    frames_page_max: int = Field(default=600, ge=1)
     # Session timings written into SessionOpened (the runtime folds them from the log).
     grace_s: float = Field(default=10.0, gt=0)
     waiting_expiry_s: float = Field(default=60.0, gt=0)

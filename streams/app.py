@@ -63,7 +63,9 @@ def create_app(worker: WorkerSettings, kafka: KafkaSettings, topics: TopicSettin
 
 def install_readiness(app: faust.App, runtime: SessionRuntime, catch_ups: list[CatchUp]) -> None:
     """``GET /readyz`` on the worker: 200 once every partition it owns has recovered, while
-    the broker answers.
+    the broker answers; ``GET /healthz``: 200 whenever the event loop answers (an
+    orchestrator's liveness); ``GET /held/``: the sizes of the runtime's per-session
+    structures.
 
     Recovered: the session runtime re-folded it, and the agents that must not miss a
     record (rewards, leaderboard) have read it since their committed offsets. The broker
@@ -74,6 +76,10 @@ def install_readiness(app: faust.App, runtime: SessionRuntime, catch_ups: list[C
     @app.timer(BROKER_PROBE_S, name="probe_broker")
     async def probe_broker() -> None:
         broker.record(await runtime.topics.frames.reachable())
+
+    @app.page("/healthz/")
+    async def healthz(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
+        return web.json({"status": "ok"})
 
     @app.page("/readyz/")
     async def readyz(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
@@ -89,3 +95,8 @@ def install_readiness(app: faust.App, runtime: SessionRuntime, catch_ups: list[C
         )
         body = {"ready": ready, "kafka": broker.reachable, "partitions": owned, "recovered": recovered}
         return web.json(body, status=200 if ready else 503)
+
+    @app.page("/held/")
+    async def held(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
+        """The sizes of the runtime's per-session structures (tests check they follow the live sessions)."""
+        return web.json(runtime.held())

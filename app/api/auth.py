@@ -24,7 +24,15 @@ from app.nonceclaims import NonceClaims
 from app.nonces import SignedNonces
 from app.timestamps import iso
 from app.tokens import TokenIssuer
-from app.wallet import WalletError, build_message, checksum_address, verify
+from app.wallet import (
+    ADDRESS_PATTERN,
+    MESSAGE_PATTERN,
+    SIGNATURE_PATTERN,
+    WalletError,
+    build_message,
+    checksum_address,
+    verify,
+)
 
 router = APIRouter(prefix="/api/auth/wallet", tags=["auth"])
 
@@ -39,8 +47,10 @@ WALLET_ERROR_STATUS = {
 MAX_MESSAGE_CHARS = 2048
 
 
+# The schema states every shape the server checks (app.wallet): a body of these shapes is
+# answered 200 or 401, never 422.
 class NonceRequest(BaseModel):
-    address: str = Field(max_length=42)
+    address: str = Field(pattern=ADDRESS_PATTERN, description="0x and 40 hex digits, in any case")
 
 
 class NonceIssued(BaseModel):
@@ -50,8 +60,10 @@ class NonceIssued(BaseModel):
 
 
 class VerifyRequest(BaseModel):
-    message: str = Field(max_length=MAX_MESSAGE_CHARS)
-    signature: str = Field(max_length=132)
+    message: str = Field(
+        max_length=MAX_MESSAGE_CHARS, pattern=MESSAGE_PATTERN, description="the message nonce gave, unchanged"
+    )
+    signature: str = Field(pattern=SIGNATURE_PATTERN, description="its EIP-191 signature: 0x and 130 hex digits")
 
 
 class AccessGranted(BaseModel):

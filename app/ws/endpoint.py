@@ -28,7 +28,7 @@ from app.seats import SeatTimeout
 from app.tokens import Claims, TokenError
 from app.ws import messages as m
 from app.ws.outbox import Outbox
-from app.ws.wire import WIRE_EXTENSION
+from app.ws.wire import WIRE_EXTENSION, FrameWire
 from schemas.records import (
     InputReceived,
     PlayerConnected,
@@ -50,12 +50,12 @@ INPUT_PER_S = 60.0
 
 
 class Refused(Exception):
-    """The socket is refused: ``error`` is sent, then ``close`` (else the close that follows its code)."""
+    """The socket is refused: ``error`` is sent, then ``close`` (by default the one that follows its code)."""
 
     def __init__(self, error: m.Error, close: m.Close | None = None) -> None:
         super().__init__(error.message)
         self.error = error
-        self.close = close or m.CLOSE_AFTER[error.code]
+        self.close = close if close is not None else m.CLOSE_AFTER[error.code]
 
 
 async def _authenticate(ws: WebSocket, role: str, slug: str, session_id: str) -> Claims:
@@ -64,14 +64,23 @@ async def _authenticate(ws: WebSocket, role: str, slug: str, session_id: str) ->
     except TimeoutError:
         raise Refused(m.Error("AUTH_TIMEOUT", f"send auth within {AUTH_TIMEOUT_S:.0f} s")) from None
     except KeyError:  # a binary frame: starlette has no text to give
-        raise Refused(m.Error("TOKEN_INVALID", "the first message must be a JSON auth message")) from None
-    message = m.parse(text)
-    if not isinstance(message, m.Auth):
-        raise Refused(m.Error("TOKEN_INVALID", 'the first message must be {"t":"auth","token":...}'))
-    try:
-        return ws.app.state.tokens.verify(message.token, role=role, game=slug, session_id=session_id)
-    except TokenError as exc:
-        raise Refused(m.Error(exc.code, str(exc))) from None
+        raise Refused(m.Error("BAD_MESSAGE", "binary messages are not supported"), m.Close.UNSUPPORTED) from None
+    match m.parse(text):
+        case m.Auth(token=token):
+            try:
+                return ws.app.state.tokens.verify(token, role=role, game=slug, session_id=session_id)
+            except TokenError as exc:
+                raise Refused(m.Error(exc.code, str(exc))) from None
+        case m.Unexpected(reason=reason, auth=False):
+            # Unreadable (not JSON, nested too deeply, too large, no known type): no second chance.
+            raise Refused(m.Error("BAD_MESSAGE", reason), m.Close.POLICY)
+        case _:
+            raise Refused(m.Error("TOKEN_INVALID", 'the first message must be {"t":"auth","token":...}'))
+
+
+def _wire(ws: WebSocket) -> FrameWire | None:
+    """The socket's transport for frames, under the edge's own WebSocket protocol (``app.ws.wire``)."""
+    return ws.scope.get("extensions", {}).get(WIRE_EXTENSION)
 
 
 class SocketSession:
@@ -87,7 +96,14 @@ class SocketSession:
         self.fanout = state.fanout
         self.registry = state.sockets
         self.connection_id = "con_" + secrets.token_hex(8)
-        self.outbox = Outbox(close_on_end=role == "spectate", wire=ws.scope.get("extensions", {}).get(WIRE_EXTENSION))
+        spectator = role == "spectate"
+        self.outbox = Outbox(
+            close_on_end=spectator,
+            wire=_wire(ws),
+            # A spectator that stops reading is let go of; a player keeps its socket (and skips frames).
+            max_backlog=state.settings.spectator_backlog_bytes if spectator else None,
+            on_cut_off=state.metrics.sockets_cut_off.inc,
+        )
         self.bad_messages = 0
         self.limiter = RateLimiter(INPUT_BURST, INPUT_PER_S, max_keys=1)
         self.engine_version = ENGINES[slug].engine_version if slug in ENGINES else 0
@@ -165,6 +181,10 @@ class SocketSession:
             self.outbox.sending = True
             try:
                 await self.ws.send_text(text)
+            except RuntimeError:  # the wire cut the socket off (and closed it) under this send
+                if self.outbox.cut_off:
+                    return
+                raise
             finally:
                 self.outbox.sending = False
 
@@ -227,6 +247,9 @@ async def _counted(ws: WebSocket, serve: Callable[[], Awaitable[None]]) -> None:
     """Accept, then serve the socket while it holds one of the edge's and its client's places."""
     await ws.accept()
     state = ws.app.state
+    wire = _wire(ws)
+    if wire is not None:
+        wire.limit_kernel_buffer(state.settings.socket_send_buffer_bytes)
     client = state.quotas.addresses.of(ws)
     if not state.socket_counts.acquire(client):
         await _refuse(ws, Refused(m.Error("TOO_MANY_SOCKETS", "too many sockets open; try again later")))

@@ -3,30 +3,43 @@
 Each message is encoded (``app.ws.messages``), and a frame framed for the wire, once,
 whatever the number of sockets it goes to; each socket's ``Outbox`` sends it or queues
 it. The latest frame of each session is kept so a late joiner sees the game at once,
-and the live list shows each run's tick and score as of it.
+and the live list shows each run's tick and score as of it. Each frame is noted in the
+``TickIndex`` (where it lies in the log), for viewers rewinding a live run.
+
+Memory follows the live sessions: what is kept per session goes when its run ends. Frames
+and counts come on other topics than the view that says it ended, so they may come after
+it: a bounded memory of the ended runs (``ENDED_MEMORY``) keeps them from coming back.
 """
 
 from __future__ import annotations
 
 import asyncio
 
+from aiokafka.structs import ConsumerRecord
+
+from app.tickindex import TickIndex
 from app.ws.messages import Close, End, Frame, Spectators
 from app.ws.outbox import Outbox
 from app.ws.wire import text_frame
+from infra.recent import RecentKeys
 from schemas.codec import Codec
 from schemas.framebatch import decode_batch
 from schemas.views import SessionView, SpectatorCount
 
+# Ended runs remembered, far more than end within the time their last records take to arrive.
+ENDED_MEMORY = 10_000
+
 
 class Fanout:
-    def __init__(self, codec: Codec) -> None:
+    def __init__(self, codec: Codec, index: TickIndex) -> None:
         self._codec = codec
+        self._index = index
         self.latest: dict[str, Frame] = {}
         self._outboxes: dict[str, set[Outbox]] = {}
         self._first_frame: dict[str, asyncio.Event] = {}
         # A view is rewritten on every change of its session; only count changes are worth a message.
         self._counts: dict[str, Spectators] = {}
-        self._ended: set[str] = set()
+        self._ended = RecentKeys(ENDED_MEMORY)
         self.frames_in = 0
         self.frames_out = 0  # frames handed to sockets (on the wire or queued)
         self.frames_on_wire = 0
@@ -56,12 +69,15 @@ class Fanout:
                 self._first_frame.pop(session_id, None)
         return self.latest.get(session_id)
 
-    def on_frames(self, value: bytes) -> None:
+    def on_frames(self, record: ConsumerRecord) -> None:
         """A FrameBatch from session.frames."""
-        for datum in decode_batch(self._codec, value)["frames"]:
+        for datum in decode_batch(self._codec, record.value)["frames"]:
             session_id = datum["sessionId"]
+            if session_id in self._ended:  # its final frame, read after the view that ended it
+                continue
             frame = Frame(datum["seq"], datum["lastInputSeq"], datum["frameJson"])
             self.latest[session_id] = frame
+            self._index.note(session_id, frame.tick, record.offset)
             self.frames_in += 1
             event = self._first_frame.get(session_id)
             if event is not None:
@@ -90,6 +106,8 @@ class Fanout:
                 outbox.close(Close.NORMAL)
 
     def on_spectators(self, session_id: str, count: SpectatorCount) -> None:
+        if session_id in self._ended:  # the seats let go of at the end: nobody is left to tell
+            return
         message = Spectators(count.current, count.max)
         if self._counts.get(session_id) == message:
             return
@@ -97,3 +115,13 @@ class Fanout:
         text = message.encode()
         for outbox in self._outboxes.get(session_id, ()):
             outbox.push(text)
+
+    def held(self) -> dict[str, int]:
+        """How many entries each per-session structure holds (``ended`` is bounded, not per live session)."""
+        return {
+            "fanout.latest": len(self.latest),
+            "fanout.sockets": len(self._outboxes),
+            "fanout.first_frame": len(self._first_frame),
+            "fanout.counts": len(self._counts),
+            "fanout.ended": len(self._ended),
+        }

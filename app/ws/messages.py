@@ -31,8 +31,8 @@ class Close(IntEnum):
     UNSUPPORTED = 1003  # repeated binary messages
     POLICY = 1008  # repeated bad messages or input flood
     TOO_BIG = 1009  # a message over PROTOCOL_MAX_BYTES, closed by the protocol layer
-    # No worker answered the seat's occupancy in time, too many sockets, or Kafka did not
-    # take the socket's connect in time.
+    # No worker answered the seat's occupancy in time, too many sockets, a slow reader, or
+    # Kafka did not take the socket's connect in time.
     TRY_AGAIN = 1013
     REPLACED = 4000  # another socket took the seat
     AUTH = 4401
@@ -55,6 +55,7 @@ ErrorCode = Literal[
     "BAD_MESSAGE",
     "RATE_LIMITED",
     "TOO_MANY_SOCKETS",
+    "SLOW_CONSUMER",
     "KAFKA_UNAVAILABLE",
 ]
 # The errors after which the socket is closed at once, and with what.
@@ -69,6 +70,7 @@ CLOSE_AFTER: dict[ErrorCode, Close] = {
     "REPLACED": Close.REPLACED,
     "RUNTIME_UNAVAILABLE": Close.TRY_AGAIN,
     "TOO_MANY_SOCKETS": Close.TRY_AGAIN,
+    "SLOW_CONSUMER": Close.TRY_AGAIN,
 }
 
 
@@ -96,6 +98,9 @@ class Snapshot:
 @dataclass(frozen=True, slots=True)
 class Unexpected:
     reason: str
+    # An ``auth`` message without a usable token: before authentication, TOKEN_INVALID;
+    # anything else unreadable is BAD_MESSAGE.
+    auth: bool = False
 
 
 ClientIn = Auth | Input | Snapshot
@@ -115,7 +120,7 @@ def parse(text: str) -> ClientIn | Unexpected:
     match data.get("t"):
         case "auth":
             token = data.get("token")
-            return Auth(token) if isinstance(token, str) and token else Unexpected("auth needs a token")
+            return Auth(token) if isinstance(token, str) and token else Unexpected("auth needs a token", auth=True)
         case "input":
             seq, action = data.get("seq"), data.get("action")
             if type(seq) is not int or seq < 1 or seq > 2**62:

@@ -4,20 +4,36 @@ A frame goes straight to the socket's transport (``app.ws.wire``) when the socke
 one, nothing queued and nothing half-sent; otherwise it is queued, and frames beyond
 the queue's capacity push the oldest frame out (a slow client skips frames rather than
 slowing anyone else down). Other messages are always queued and never dropped.
+
+With ``max_backlog`` (spectators), a socket whose transport holds more than that many
+unsent bytes when a message comes is cut off instead: it gets ``SLOW_CONSUMER`` and
+close 1013 straight through the wire, and its queue is emptied and closed.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Callable
 
+from app.ws.messages import CLOSE_AFTER, Error
 from app.ws.wire import FrameWire
+
+SLOW = Error("SLOW_CONSUMER", "the socket fell too far behind its messages; closing")
 
 
 class Outbox:
     """What one socket has still to send, oldest first."""
 
-    def __init__(self, *, close_on_end: bool, frame_capacity: int = 8, wire: FrameWire | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        close_on_end: bool,
+        frame_capacity: int = 8,
+        wire: FrameWire | None = None,
+        max_backlog: int | None = None,
+        on_cut_off: Callable[[], None] | None = None,
+    ) -> None:
         self._items: deque[tuple[bool, str | None]] = deque()
         self._frames = 0
         self._capacity = frame_capacity
@@ -29,12 +45,17 @@ class Outbox:
         self.wire = wire
         # True while the socket's sender is inside a send: the wire must wait for it.
         self.sending = False
+        self._max_backlog = max_backlog
+        self._on_cut_off = on_cut_off
+        self.cut_off = False
 
     def push_frame(self, text: str, framed: bytes | None = None) -> bool:
         """Send a frame: on the wire (``framed``: its bytes there) when nothing is ahead of it, else queued.
 
         Returns whether it went on the wire.
         """
+        if self._behind():
+            return False
         if (
             framed is not None
             and self.wire is not None
@@ -52,6 +73,8 @@ class Outbox:
         return False
 
     def push(self, text: str) -> None:
+        if self._behind():
+            return
         self._items.append((False, text))
         self._ready.set()
 
@@ -85,3 +108,19 @@ class Outbox:
                 self._frames -= 1
                 self.dropped_frames += 1
                 return
+
+    def _behind(self) -> bool:
+        """True if the socket is cut off: now, its transport over ``max_backlog``, or before."""
+        if self.cut_off:
+            return True
+        wire, bound = self.wire, self._max_backlog
+        if wire is None or bound is None or self.close_code is not None or wire.backlog() <= bound:
+            return False
+        self.cut_off = True
+        wire.cut_off(SLOW.encode(), CLOSE_AFTER[SLOW.code], "slow consumer")
+        self._items.clear()
+        self._frames = 0
+        self.close(CLOSE_AFTER[SLOW.code])
+        if self._on_cut_off is not None:
+            self._on_cut_off()
+        return True

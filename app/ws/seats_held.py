@@ -50,6 +50,15 @@ class SocketRegistry:
         if replaced is not None and (tell := self._spectators.pop(replaced, None)) is not None:
             tell()
 
+    def held(self) -> dict[str, int]:
+        """How many entries each structure holds: each follows a live socket."""
+        return {
+            "sockets.players": len(self._holders),
+            "sockets.leases": len(self.leases),
+            "sockets.lease_holders": len(self._lease_holders),
+            "sockets.spectators": len(self._spectators),
+        }
+
     def claim(self, seat_key: str, on_replaced: Callable[[], None]) -> Callable[[], bool]:
         """Hold ``seat_key`` for a socket; returns ``release``, true if it still held it."""
         previous = self._holders.get(seat_key)

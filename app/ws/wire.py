@@ -15,10 +15,17 @@ The wire is bypassed, never raced: the fan-out writes to it only when the socket
 nothing queued and nothing half-sent through ASGI (``app.ws.outbox.Outbox``), so messages
 keep their order. With permessage-deflate negotiated, these messages go uncompressed
 (RSV1 clear), which RFC 7692 allows for any message.
+
+The wire also bounds what a socket that stops reading holds: a fixed kernel send buffer
+(``limit_kernel_buffer``), what its transport holds beyond (``backlog``), and ``cut_off``,
+which closes a socket whose sender is stuck behind a full buffer: the close goes past the
+buffer's flow control, and the transport is let go of within ``CUT_OFF_ABORT_S`` whether
+or not the client ever reads it.
 """
 
 from __future__ import annotations
 
+import socket
 import struct
 from typing import TYPE_CHECKING
 
@@ -31,6 +38,10 @@ WIRE_EXTENSION = "molt.frame_wire"
 # Above this many bytes not yet taken by the kernel, the socket is a slow reader: its
 # frames go to its outbox, which keeps only the newest few.
 WRITE_BUFFER_LIMIT = 64 * 1024
+
+# How long a cut-off socket's last bytes (its error and close) wait for the client to read
+# them before its connection is dropped (uvicorn's own close timeout).
+CUT_OFF_ABORT_S = 10.0
 
 OPCODE_TEXT = 0x1
 _FIN = 0x80
@@ -75,3 +86,27 @@ class FrameWire:
             return False
         transport.write(frame)
         return True
+
+    def backlog(self) -> int:
+        """Bytes written to the transport and not yet taken by the kernel."""
+        return self._protocol.transport.get_write_buffer_size()
+
+    def limit_kernel_buffer(self, size: int) -> None:
+        """Fix the kernel's send buffer of this socket at ``size`` (SO_SNDBUF; no autotuning)."""
+        sock = self._protocol.transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size)
+
+    def cut_off(self, last: str, code: int, reason: str) -> None:
+        """Send ``last`` and a close with ``code`` now, past the buffer, and drop the
+        connection once they are read, or after ``CUT_OFF_ABORT_S`` if they are not."""
+        protocol = self._protocol
+        transport = protocol.transport
+        if protocol.close_sent or protocol.conn.state is not State.OPEN or transport.is_closing():
+            return
+        protocol.conn.send_text(last.encode())
+        protocol.conn.fail(code, reason)  # the close frame, then no more reading (as uvicorn's keepalive timeout)
+        transport.write(b"".join(protocol.conn.data_to_send()))
+        protocol.close_sent = True
+        transport.close()  # once the buffer is flushed
+        protocol.loop.call_later(CUT_OFF_ABORT_S, transport.abort)

@@ -7,14 +7,17 @@ advances that many sessions. Games alternate, seeds count up.
 
 ``TimedBotDriver`` notes the Kafka timestamp (CreateTime: when the worker's producer
 appended it) of every FrameBatch it reads, so timing the frames costs no second
-consumer and no second decode.
+consumer and no second decode. ``bots_playing`` sets both up on a broker, and abandons
+the sessions and stops the bots on the way out.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from aiokafka.structs import ConsumerRecord
@@ -86,3 +89,17 @@ class LiveSessions:
             self.driver.release(session_id)
             await self.writer.enqueue(session_id, SessionAbandoned("benchmark over"))
         await self.writer.flush()
+
+
+@contextlib.asynccontextmanager
+async def bots_playing(bootstrap: str, partitions: int) -> AsyncIterator[tuple[LiveSessions, TimedBotDriver]]:
+    """Live sessions and the timed bots playing them, until the block ends."""
+    async with CommandWriter(bootstrap, producer_id="bench:bots") as writer:
+        driver = TimedBotDriver(writer, bootstrap, partitions)
+        await driver.start()
+        try:
+            live = LiveSessions(writer, driver)
+            yield live, driver
+            await live.abandon_all()
+        finally:
+            await driver.stop()

@@ -4,7 +4,8 @@ Percentiles use the nearest-rank method, so every figure is a value that was mea
 CPU time is read from ``/proc/<pid>/stat`` (user + system, every thread of the process);
 ``tree_cpu_seconds`` adds the process's living descendants (the worker's clock process),
 ``main_thread_cpu_seconds`` is the main thread's alone (a worker's event loop: it cannot
-use more than one core, whatever the process's other threads do).
+use more than one core, whatever the process's other threads do). ``resident_bytes`` is
+a process's resident memory (``VmRSS`` in ``/proc/<pid>/status``).
 ``MachineCpu`` reads the whole machine's from ``/proc/stat``: how busy all its cores were
 over a window, and how much of it the hypervisor gave to other guests (steal).
 ``loop_ms`` times a fixed piece of pure Python: how fast this machine is right now.
@@ -37,6 +38,14 @@ def percentiles(samples: Sequence[float], *, digits: int = 2) -> dict[str, float
 def cpu_seconds(pid: int) -> float:
     """CPU time the process ``pid`` has used so far."""
     return _cpu_seconds(f"/proc/{pid}/stat")
+
+
+def resident_bytes(pid: int) -> int:
+    """The resident memory of the process ``pid`` now, in bytes."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024  # the kernel writes it in kB
+    raise ValueError(f"no VmRSS for process {pid}")
 
 
 def main_thread_cpu_seconds(pid: int) -> float:

@@ -56,6 +56,7 @@ class WsReader(asyncio.Protocol):
         self.first_text: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         self._early: list[bytes] = []
         self._on_text: Callable[[bytes], None] = self._keep
+        self.close_code: int | None = None  # the server's, once its close came
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
@@ -85,6 +86,15 @@ class WsReader(asyncio.Protocol):
     def send_text(self, text: str) -> None:
         assert self._transport is not None
         self._transport.write(client_frame(OPCODE_TEXT, text.encode()))
+
+    def pause_reading(self) -> None:
+        """Read nothing more from the socket (a viewer that stopped reading) until ``resume_reading``."""
+        assert self._transport is not None
+        self._transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        assert self._transport is not None
+        self._transport.resume_reading()
 
     def close(self) -> None:
         if self._transport is not None and not self._transport.is_closing():
@@ -140,6 +150,7 @@ class WsReader(asyncio.Protocol):
                 assert self._transport is not None
                 self._transport.write(client_frame(_PONG, payload))
             elif opcode == _CLOSE:
+                self.close_code = struct.unpack_from("!H", payload)[0] if len(payload) >= 2 else 1005
                 self.close()
         del buffer[:start]
 

@@ -12,6 +12,7 @@ BENCHMARKS = {
     "replay": "molt.commands.bench_replay",
     "edge": "molt.commands.bench_edge",
     "peers": "molt.commands.bench_peers",
+    "units": "molt.commands.bench_units",
 }
 
 

@@ -1,6 +1,8 @@
 """``molt bench runtime``: how many live sessions one worker process holds at 30 Hz.
 
 For each N of ``--sessions`` (ascending; sessions carry over from one N to the next),
+and by default on up by ``--climb`` while a step holds (``molt.bench.ladder``: the
+report's ``ceiling`` is the largest N held, found when a larger one failed),
 N sessions are kept live on one ``molt worker`` process, played over Kafka by the
 reference bots of ``molt.bench.bots``; a run that ends is replaced at once. Before the
 first N, its sessions play for ``--first-warmup`` seconds: a broker just started spends
@@ -52,15 +54,18 @@ from typing import Any
 
 from infra.settings import WorkerSettings
 from molt.bench.harness import EXIT_USAGE, add_service_arguments, counts, run_with_worker
-from molt.bench.load import BatchTime, LiveSessions, TimedBotDriver
+from molt.bench.ladder import Ladder, ceiling, ladder_option
+from molt.bench.load import BatchTime, LiveSessions, TimedBotDriver, bots_playing
 from molt.bench.roundtrip import roundtrip_ms
 from molt.bench.stats import MachineCpu, main_thread_cpu_seconds, percentiles, tree_cpu_seconds
 from molt.bench.ticks import TickTime, tick_times
-from molt.bench.writer import CommandWriter
 from molt.stack import Worker
 from streams.sessions.pacing import Schedule
 
 DEFAULT_SESSIONS = "100,250,500,1000,1500"
+# Past the listed counts, the default ladder climbs by this many sessions while a step
+# holds, so a run reports the worker's ceiling rather than that 1,500 held.
+DEFAULT_LADDER = Ladder(counts(DEFAULT_SESSIONS), climb=500, top=10_000)
 JITTER_BOUND_MS = 5.0
 WORKER = "bench-worker"
 # The runtime names its ticker's producer after the worker (streams.sessions.agents).
@@ -74,8 +79,13 @@ CATCH_UP_TIMEOUT_S = 300.0
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--sessions", type=counts, default=counts(DEFAULT_SESSIONS), metavar="N,N,…",
-        help=f"live session counts to try, ascending (default {DEFAULT_SESSIONS})",
+        "--sessions", type=counts, default=None, metavar="N,N,…",
+        help=f"live session counts to try, ascending (default {DEFAULT_SESSIONS}, then on up by --climb)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--climb", type=int, default=None, metavar="N",
+        help=f"past the last count, add N sessions while a step holds, up to {DEFAULT_LADDER.top:,} "
+        f"(default {DEFAULT_LADDER.climb} without --sessions, else 0: the counts as given)",
     )  # fmt: skip
     parser.add_argument("--seconds", type=float, default=10.0, help="measured window per count (default 10)")
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds before each window (default 5)")
@@ -116,8 +126,13 @@ class Step:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.seconds <= 0 or min(args.warmup, args.first_warmup) < 0 or args.roundtrips <= 0 or args.partitions <= 0:
-        print("error: --seconds, --roundtrips and --partitions must be positive, the warm-ups not negative")
+    if (
+        args.seconds <= 0
+        or min(args.warmup, args.first_warmup, args.climb or 0) < 0
+        or args.roundtrips <= 0
+        or args.partitions <= 0
+    ):
+        print("error: --seconds, --roundtrips and --partitions must be positive, the warm-ups and --climb not negative")
         return EXIT_USAGE
 
     def measure(bootstrap: str, worker: Worker) -> Coroutine[Any, Any, dict]:
@@ -131,24 +146,18 @@ async def _measure(args: argparse.Namespace, bootstrap: str, worker_pid: int) ->
     floor = percentiles(await roundtrip_ms(bootstrap, args.roundtrips))
     tick_rate = WorkerSettings().tick_rate
     steps: list[Step] = []
-    async with CommandWriter(bootstrap, producer_id="bench:bots") as writer:
-        driver = TimedBotDriver(writer, bootstrap, args.partitions)
-        await driver.start()
-        try:
-            live = LiveSessions(writer, driver)
-            await live.top_up(args.sessions[0])
-            print("waiting for the first frames…", flush=True)
-            await _caught_up(driver)
-            print(f"warming the broker and the worker up ({args.first_warmup:g} s)…", flush=True)
-            await live.hold(args.sessions[0], args.first_warmup)
-            for n in args.sessions:
-                print(f"N={n}: warming up ({args.warmup:g} s)…", flush=True)
-                await live.hold(n, args.warmup)
-                print(f"N={n}: measuring ({args.seconds:g} s)…", flush=True)
-                steps.append(await _measure_step(args, bootstrap, worker_pid, tick_rate, live, driver, n))
-            await live.abandon_all()
-        finally:
-            await driver.stop()
+    async with bots_playing(bootstrap, args.partitions) as (live, driver):
+        ladder = ladder_option(args.sessions, args.climb, DEFAULT_LADDER)
+        await live.top_up(ladder.rungs[0])
+        print("waiting for the first frames…", flush=True)
+        await _caught_up(driver)
+        print(f"warming the broker and the worker up ({args.first_warmup:g} s)…", flush=True)
+        await live.hold(ladder.rungs[0], args.first_warmup)
+        for n in ladder.steps(lambda: steps[-1].within(1000 / tick_rate)):
+            print(f"N={n}: warming up ({args.warmup:g} s)…", flush=True)
+            await live.hold(n, args.warmup)
+            print(f"N={n}: measuring ({args.seconds:g} s)…", flush=True)
+            steps.append(await _measure_step(args, bootstrap, worker_pid, tick_rate, live, driver, n))
     return _report(args, tick_rate, floor, steps)
 
 
@@ -273,6 +282,8 @@ def _report(args: argparse.Namespace, tick_rate: int, floor: dict | None, steps:
         "first_warmup_s": args.first_warmup,
         "bounds_ms": {"jitter_p99": JITTER_BOUND_MS, "tick_to_frame_p99": round(interval_ms, 3)},
         "max_sessions_at_30hz": max(held, default=None),
+        # The largest count held, and whether a larger one was measured and failed.
+        **ceiling({step.sessions: step.within(interval_ms) for step in steps}),
         "jitter_ms": {str(step.sessions): step.jitter_ms for step in steps},
         "tick_to_frame_ms": {str(step.sessions): step.tick_to_frame_ms for step in steps},
         "kafka_roundtrip_ms": floor,
@@ -312,4 +323,5 @@ def _print_table(report: dict) -> None:
     print(
         f"largest N within p99 jitter ≤ {bounds['jitter_p99']:g} ms and p99 tick→frame ≤ "
         f"{bounds['tick_to_frame_p99']:g} ms: {report['max_sessions_at_30hz'] or 'none'}"
+        f" ({'the ceiling: a larger N failed' if report['ceiling_found'] else 'no larger N failed: not a ceiling'})"
     )

@@ -11,8 +11,7 @@ seat request or occupancy be told the session ended rather than that it never ex
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
+from infra.recent import RecentKeys
 from schemas.records import SeatOccupied, SeatRequested, SessionCommand, SessionOpened, Tick
 from streams.sessions.fold import Effects, apply, open_session, tick
 from streams.sessions.model import SessionState
@@ -33,7 +32,7 @@ class PartitionFold:
         self.sessions: dict[str, SessionState] = sessions or {}
         self.applied_offset = applied_offset
         self.last_tick_no = last_tick_no
-        self.recently_ended: OrderedDict[str, None] = OrderedDict()
+        self.recently_ended = RecentKeys(ENDED_MEMORY)
 
     def apply(self, command: SessionCommand, offset: int, effects: Effects) -> list[SessionState]:
         """Fold one record; returns the sessions it ended (already out of ``sessions``)."""
@@ -73,7 +72,5 @@ class PartitionFold:
 
     def _remove(self, session_id: str) -> SessionState:
         state = self.sessions.pop(session_id)
-        self.recently_ended[session_id] = None
-        if len(self.recently_ended) > ENDED_MEMORY:
-            self.recently_ended.popitem(last=False)
+        self.recently_ended.add(session_id)
         return state

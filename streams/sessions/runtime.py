@@ -81,6 +81,18 @@ class SessionRuntime:
     def ready_partitions(self) -> list[int]:
         return self.ownership.ready()
 
+    def held(self) -> dict[str, int]:
+        """How many entries the owned partitions' per-session structures hold, in all
+        (``recently_ended`` is a bounded memory, not per live session)."""
+        entries = list(self.owned.values())
+        folds = [entry.fold for entry in entries if entry.fold is not None]
+        return {
+            "sessions": sum(len(fold.sessions) for fold in folds),
+            "recently_ended": sum(len(fold.recently_ended) for fold in folds),
+            "views_due": sum(len(entry.queue.views_due) for entry in entries),
+            "spectators_written": sum(len(entry.queue.spectators_written) for entry in entries),
+        }
+
     # -- Faust's calls -------------------------------------------------------------
 
     def on_revoked(self, revoked: set[TopicPartition]) -> None:

@@ -1,8 +1,11 @@
-"""The fan-out: a frame encoded and framed once for all its session's watchers; the end and
-changes of the spectator count told to them."""
+"""The fan-out: a frame encoded and framed once for all its session's watchers (and noted in
+the tick index); the end and changes of the spectator count told to them."""
 
 from __future__ import annotations
 
+from aiokafka.structs import ConsumerRecord
+
+from app.tickindex import TickIndex
 from app.ws import messages as m
 from app.ws.fanout import Fanout
 from app.ws.outbox import Outbox
@@ -16,7 +19,7 @@ CODEC = Codec()
 RESULT = {"sessionId": "ses_a", "score": 3}
 
 
-def batch(session_id: str, tick: int, last_input_seq: int, state: str) -> bytes:
+def batch(session_id: str, tick: int, last_input_seq: int, state: str) -> ConsumerRecord:
     frame = {
         "sessionId": session_id,
         "engineVersion": 1,
@@ -25,7 +28,8 @@ def batch(session_id: str, tick: int, last_input_seq: int, state: str) -> bytes:
         "stateHash": "h",
         "frameJson": state,
     }
-    return FrameBatchWriter(CODEC).encode(0, tick, 0, [frame])
+    value = FrameBatchWriter(CODEC).encode(0, tick, 0, [frame])
+    return ConsumerRecord("session.frames", 0, 100 + tick, 0, 0, None, value, None, 0, len(value), ())
 
 
 def view(status: str) -> SessionView:
@@ -34,7 +38,9 @@ def view(status: str) -> SessionView:
 
 
 def test_a_frame_goes_to_every_watcher_of_its_session_as_the_same_bytes() -> None:
-    fanout = Fanout(CODEC)
+    index = TickIndex()
+    index.on_session_view("ses_a", view("live"))
+    fanout = Fanout(CODEC, index)
     wires = [FakeWire(), FakeWire()]
     for wire in wires:
         fanout.join("ses_a", Outbox(close_on_end=True, wire=wire))  # type: ignore[arg-type]
@@ -46,10 +52,11 @@ def test_a_frame_goes_to_every_watcher_of_its_session_as_the_same_bytes() -> Non
     assert elsewhere.drain() == []
     assert fanout.latest["ses_a"] == m.Frame(5, 2, '{"score":1}')
     assert (fanout.frames_in, fanout.frames_out, fanout.frames_on_wire) == (1, 2, 2)
+    assert index.seek("ses_a", 5) == 105, "where the frame lies is noted for rewinding viewers"
 
 
 def test_the_end_is_told_once_and_closes_only_spectators() -> None:
-    fanout = Fanout(CODEC)
+    fanout = Fanout(CODEC, TickIndex())
     spectator, player = Outbox(close_on_end=True), Outbox(close_on_end=False)
     fanout.join("ses_a", spectator)
     fanout.join("ses_a", player)
@@ -65,9 +72,26 @@ def test_the_end_is_told_once_and_closes_only_spectators() -> None:
 
 
 def test_a_spectator_count_is_told_only_when_it_changes() -> None:
-    fanout = Fanout(CODEC)
+    fanout = Fanout(CODEC, TickIndex())
     watcher = Outbox(close_on_end=True)
     fanout.join("ses_a", watcher)
     for current in (1, 1, 2):
         fanout.on_spectators("ses_a", SpectatorCount("ses_a", 1, 0, current, 5))
     assert watcher.drain() == [m.Spectators(1, 5).encode(), m.Spectators(2, 5).encode()]
+
+
+def test_what_is_kept_per_session_goes_when_its_run_ends_and_late_records_do_not_bring_it_back() -> None:
+    fanout = Fanout(CODEC, TickIndex())
+    empty = fanout.held()
+    watcher = Outbox(close_on_end=True)
+    fanout.join("ses_a", watcher)
+    fanout.on_frames(batch("ses_a", 5, 0, '{"score":1}'))
+    fanout.on_spectators("ses_a", SpectatorCount("ses_a", 1, 0, 1, 5))
+    assert fanout.held()["fanout.latest"] == fanout.held()["fanout.counts"] == 1
+    fanout.on_session_view("ses_a", view("ended"))
+    fanout.leave("ses_a", watcher)
+    # The final frame and the seats' release come on other topics: they may be read after the end.
+    fanout.on_frames(batch("ses_a", 6, 0, '{"score":1}'))
+    fanout.on_spectators("ses_a", SpectatorCount("ses_a", 1, 0, 0, 5))
+    assert fanout.held() == empty | {"fanout.ended": 1}
+    assert "ses_a" not in fanout.latest

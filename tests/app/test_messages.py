@@ -66,7 +66,6 @@ def test_each_client_message_parses_to_its_type(text: str, parsed: m.ClientIn) -
         ("[]", "not a JSON object"),
         ("{}", 'missing message type "t"'),
         ('{"t":"dance"}', "unknown message type 'dance'"),
-        ('{"t":"auth","token":""}', "auth needs a token"),
         ('{"t":"input","seq":true,"action":"flap"}', "input needs a positive integer seq"),
         ('{"t":"input","seq":0,"action":"flap"}', "input needs a positive integer seq"),
         ('{"t":"input","seq":1,"action":"' + "x" * 33 + '"}', "input needs an action"),
@@ -75,6 +74,12 @@ def test_each_client_message_parses_to_its_type(text: str, parsed: m.ClientIn) -
 )
 def test_anything_else_is_unexpected_with_a_reason(text: str, reason: str) -> None:
     assert m.parse(text) == m.Unexpected(reason)
+
+
+@pytest.mark.parametrize("text", ['{"t":"auth","token":""}', '{"t":"auth"}', '{"t":"auth","token":7}'])
+def test_an_auth_without_a_usable_token_is_told_apart(text: str) -> None:
+    # Before authentication it is a bad token (TOKEN_INVALID), not an unreadable message.
+    assert m.parse(text) == m.Unexpected("auth needs a token", auth=True)
 
 
 @pytest.mark.parametrize(

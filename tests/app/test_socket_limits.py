@@ -31,15 +31,65 @@ async def test_a_message_over_the_protocol_bound_closes_the_socket_with_1009(edg
     assert closed.value.rcvd is not None and closed.value.rcvd.code == Close.TOO_BIG
 
 
-@pytest.mark.parametrize("first", ["[" * 4096, '{"t":"auth","token":' + "[" * 4000 + "}"])
-async def test_deeply_nested_json_as_first_message_is_refused_not_a_crash(edge: Edge, first: str) -> None:
+async def first_answer(edge: Edge, first: str | bytes) -> tuple[str, int]:
+    """The error code and the close code a socket gets for ``first`` as its first message."""
     async with connect(play_url(edge)) as ws:
         await ws.send(first)
         answer = json.loads(await ws.recv())
         with pytest.raises(ConnectionClosed) as closed:
             await ws.recv()
-    assert (answer["t"], answer["code"]) == ("error", "TOKEN_INVALID")
-    assert closed.value.rcvd is not None and closed.value.rcvd.code == Close.AUTH
+    assert answer["t"] == "error" and closed.value.rcvd is not None
+    return answer["code"], closed.value.rcvd.code
+
+
+NESTED = ["[" * 4096, '{"t":"auth","token":' + "[" * 4000 + "}", "[" * 2000 + "]" * 2000]
+
+
+@pytest.mark.parametrize("first", NESTED, ids=["unclosed", "in-auth", "closed"])
+async def test_deeply_nested_json_as_first_message_is_a_bad_message_not_a_crash(edge: Edge, first: str) -> None:
+    assert await first_answer(edge, first) == ("BAD_MESSAGE", Close.POLICY)
+
+
+@pytest.mark.parametrize(
+    ("first", "expected"),
+    [
+        ("hello", ("BAD_MESSAGE", Close.POLICY)),
+        ('{"t":"dance"}', ("BAD_MESSAGE", Close.POLICY)),
+        ("x" * 5000, ("BAD_MESSAGE", Close.POLICY)),
+        (b"\x00\x01", ("BAD_MESSAGE", Close.UNSUPPORTED)),
+        # Readable, but no token: the socket is not authenticated.
+        ('{"t":"auth"}', ("TOKEN_INVALID", Close.AUTH)),
+        ('{"t":"input","seq":1,"action":"flap"}', ("TOKEN_INVALID", Close.AUTH)),
+    ],
+    ids=["not-json", "unknown-type", "too-large", "binary", "auth-without-token", "input-before-auth"],
+)
+async def test_a_first_message_is_a_bad_message_unless_it_reads_as_one(
+    edge: Edge, first: str | bytes, expected: tuple[str, int]
+) -> None:
+    assert await first_answer(edge, first) == expected
+
+
+async def test_deeply_nested_json_as_an_input_is_a_bad_message_and_the_socket_goes_on(edge: Edge) -> None:
+    async with await MoltClient.register(edge.url, "nested-input") as client:
+        sid = (await client.create_session("flappy-bots", seed=5))["sessionId"]
+        ws, welcome = await open_play(await client.play_token("flappy-bots", sid), "10.9.0.1")
+        async with ws:
+            assert welcome["t"] == "welcome"
+            for nested in NESTED:
+                await ws.send(nested)
+                answer = await next_error(ws)
+                assert answer["code"] == "BAD_MESSAGE", answer
+            # Still open, still playing: a good input is taken (its seq shows up in a frame).
+            await ws.send(json.dumps({"t": "input", "seq": 1, "action": "flap"}))
+            while not ((message := json.loads(await ws.recv()))["t"] == "frame" and message["lastInputSeq"] == 1):
+                assert message["t"] != "error", message
+
+
+async def next_error(ws: ClientConnection) -> dict:
+    """The next ``error`` on ``ws``, past frames and counts."""
+    while (message := json.loads(await ws.recv()))["t"] != "error":
+        pass
+    return message
 
 
 # Two sockets per client address, three on the edge; this machine is a trusted proxy,

@@ -7,9 +7,12 @@ import asyncio
 import pytest
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
+from websockets.server import ServerProtocol
 from websockets.streams import StreamReader
 
-from app.ws.outbox import Outbox
+from app.ws import messages as m
+from app.ws import wire as wire_module
+from app.ws.outbox import SLOW, Outbox
 from app.ws.wire import WRITE_BUFFER_LIMIT, FrameWire, text_frame
 
 
@@ -82,15 +85,67 @@ def test_the_wire_writes_only_to_an_open_socket_that_keeps_up() -> None:
     assert protocol.transport.written == [b"a"]
 
 
+class ClosingTransport(FakeTransport):
+    def __init__(self) -> None:
+        super().__init__()
+        self.aborted = asyncio.Event()
+
+    def close(self) -> None:
+        self.closing = True
+
+    def abort(self) -> None:
+        self.aborted.set()
+
+
+class OpenProtocol:
+    """uvicorn's protocol as the wire sees it, around a real websockets connection, open."""
+
+    def __init__(self) -> None:
+        self.handshake_complete = True
+        self.close_sent = False
+        self.conn = ServerProtocol()
+        self.conn.state = State.OPEN
+        self.transport = ClosingTransport()
+        self.loop = asyncio.get_running_loop()
+
+
+async def test_a_cut_off_socket_gets_its_last_message_and_close_past_the_buffer_then_is_dropped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(wire_module, "CUT_OFF_ABORT_S", 0.01)
+    protocol = OpenProtocol()
+    wire = FrameWire(protocol)  # type: ignore[arg-type]
+    protocol.transport.buffered = WRITE_BUFFER_LIMIT + 1  # the client reads nothing
+    assert wire.backlog() == WRITE_BUFFER_LIMIT + 1
+    wire.cut_off("last words", 1013, "slow consumer")
+    written = b"".join(protocol.transport.written)
+    last = parse(written)
+    close = parse(written[len(text_frame(b"last words")) :])
+    assert (last.opcode, last.data) == (Opcode.TEXT, b"last words")
+    assert (close.opcode, close.data[:2]) == (Opcode.CLOSE, (1013).to_bytes(2, "big"))
+    assert protocol.close_sent and protocol.transport.closing
+    await asyncio.wait_for(protocol.transport.aborted.wait(), 5)  # dropped, though never read
+    wire.cut_off("again", 1013, "slow consumer")  # once only
+    assert b"".join(protocol.transport.written) == written
+
+
 class FakeWire:
     def __init__(self, accepts: bool = True) -> None:
         self.accepts = accepts
         self.written: list[bytes] = []
+        self.buffered = 0
+        self.cut_offs: list[tuple[str, int]] = []
 
     def write(self, frame: bytes) -> bool:
         if self.accepts:
             self.written.append(frame)
         return self.accepts
+
+    def backlog(self) -> int:
+        return self.buffered
+
+    def cut_off(self, last: str, code: int, reason: str) -> None:
+        self.cut_offs.append((last, code))
 
 
 async def sent(outbox: Outbox, count: int) -> list[str | None]:
@@ -128,4 +183,29 @@ async def test_a_socket_the_wire_refuses_keeps_only_its_newest_frames() -> None:
 async def test_without_a_wire_every_frame_is_queued() -> None:
     outbox = Outbox(close_on_end=True)
     assert not outbox.push_frame("f1", b"F1")
+    assert await sent(outbox, 1) == ["f1"]
+
+
+async def test_a_socket_past_its_backlog_bound_is_cut_off_once_and_sends_nothing_more() -> None:
+    wire, cut = FakeWire(), []
+    outbox = Outbox(close_on_end=True, wire=wire, max_backlog=100, on_cut_off=lambda: cut.append(1))  # type: ignore[arg-type]
+    wire.buffered = 100  # at the bound: still served
+    assert outbox.push_frame("f1", b"F1")
+    outbox.push("count")
+    wire.buffered = 101
+    assert not outbox.push_frame("f2", b"F2")
+    outbox.push("later")
+    assert not outbox.push_frame("f3", b"F3")
+    assert wire.cut_offs == [(SLOW.encode(), m.Close.TRY_AGAIN)] and cut == [1]
+    assert outbox.close_code == m.Close.TRY_AGAIN
+    assert await sent(outbox, 1) == [None]  # what was queued is dropped: the sender just stops
+    assert wire.written == [b"F1"]
+
+
+async def test_without_a_backlog_bound_a_socket_is_never_cut_off() -> None:
+    wire = FakeWire(accepts=False)
+    outbox = Outbox(close_on_end=False, wire=wire)  # type: ignore[arg-type]
+    wire.buffered = 10 * WRITE_BUFFER_LIMIT
+    assert not outbox.push_frame("f1", b"F1")
+    assert wire.cut_offs == [] and outbox.close_code is None
     assert await sent(outbox, 1) == ["f1"]

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from molt.bench.stats import MachineCpu, cpu_seconds, main_thread_cpu_seconds
+from molt.bench.stats import MachineCpu, cpu_seconds, main_thread_cpu_seconds, resident_bytes
 
 # Two readings of a 2-core machine one second apart (100 ticks a second a core):
 # 120 ticks of work, 50 idle, 30 stolen by the hypervisor.
@@ -65,3 +65,11 @@ def test_the_main_threads_cpu_leaves_out_the_other_threads() -> None:
     spinner.join()
     # The kernel charges whole clock ticks (10 ms): well over half of it shows.
     assert others() - before > 0.05
+
+
+def test_resident_bytes_grow_with_what_the_process_holds() -> None:
+    before = resident_bytes(os.getpid())
+    held = bytearray(64 * 1024 * 1024)
+    held[::4096] = b"x" * len(held[::4096])  # touch every page, so it is resident
+    assert resident_bytes(os.getpid()) - before >= 32 * 1024 * 1024
+    del held

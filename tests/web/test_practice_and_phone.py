@@ -1,4 +1,5 @@
-"""A person plays practice runs in a real browser (keyboard, touch), and the page fits a phone."""
+"""A person plays practice runs in a real browser (keyboard, touch), and the page (the rewind
+controls too) fits a phone."""
 
 from __future__ import annotations
 
@@ -101,6 +102,11 @@ async def test_both_game_pages_fit_a_phone_screen(edge, browser: Browser) -> Non
             await card(page, bot.session_id).locator("button.watch").click()
             await wait_tick_above(page, 0)
             await fits(page)
+            # Watching live: the rewind controls show, whole, within the screen.
+            for control in ("#rewind", "[data-rewind=scrub]", "[data-rewind=play]", "[data-rewind=live]"):
+                await expect(page.locator(control)).to_be_visible()
+                box = await page.locator(control).bounding_box()
+                assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], control
         await page.goto(f"{edge.url}/games/flappy-bots")
         await fits(page)
         await page.goto(f"{edge.url}/")

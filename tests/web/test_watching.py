@@ -1,5 +1,6 @@
 """Watching a live run in a real browser: frames on the canvas, counts, both token flows,
-full capacity, and the end of a run.
+full capacity (also for a page that lost its seat while its socket was down), and the
+end of a run.
 
 The runs are ShellRunners bots' (tests/web/pilots.py: they outlast a test on a loaded
 box); the page's drawing and flows are the same for both games.
@@ -7,11 +8,14 @@ box); the page's drawing and flows are the same for both games.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
+import time
 
 import pytest
 from eth_account import Account
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, WebSocketRoute, expect
 from websockets.asyncio.client import connect
 
 from tests.app.test_play_and_spectate import public_token
@@ -115,6 +119,71 @@ async def test_a_full_session_shows_the_exact_warning_and_the_card_shows_full(ed
         await expect(listed.locator("[data-field=state]")).to_have_text("Full")
         await expect(listed.locator("[data-field=spectators]")).to_have_text("2/2")
         assert await canvas_tick(page) == -1, "nothing is shown of a run the page could not join"
+
+
+async def test_a_page_whose_seat_filled_while_its_socket_was_down_shows_the_exact_warning(edge, tab: Tab) -> None:
+    """The page's socket drops and its seat is released; another viewer takes the only seat
+    before the page rejoins; the owner refuses the page's token (4409) and the page says so."""
+    page = tab.page
+    to_edge: list[WebSocketRoute] = []  # the page's connections that reached the edge, in order
+    refusals: list[dict] = []
+    seat_taken = asyncio.Event()
+    held: list[asyncio.Task] = []
+
+    def forward(page_side: WebSocketRoute) -> None:
+        edge_side = page_side.connect_to_server()
+        to_edge.append(edge_side)
+
+        def from_edge(message: str | bytes) -> None:
+            data = json.loads(message)
+            if data["t"] == "error":
+                refusals.append(data)
+            page_side.send(message)
+
+        edge_side.on_message(from_edge)
+        page_side.on_message(edge_side.send)
+
+    def relay(page_side: WebSocketRoute) -> None:
+        if not to_edge:
+            forward(page_side)
+            return
+        # A rejoin: held (its messages kept) until the other viewer holds the seat.
+        early: list[str | bytes] = []
+        page_side.on_message(lambda message: early.append(message))
+
+        async def release() -> None:
+            await seat_taken.wait()
+            forward(page_side)
+            for message in early:
+                to_edge[-1].send(message)
+
+        held.append(asyncio.create_task(release()))
+
+    await page.route_web_socket(re.compile(rf"/ws/{GAME}/spectate"), relay)
+    await open_game(tab, edge.url)
+    async with live_bot(edge.url, GAME, "one-seat-bot", spectators_max=1) as bot:
+        await watch(tab, bot.session_id)
+        await wait_tick_above(page, 0)
+        await expect(page.locator("[data-hud=spectators]")).to_have_text("Spectators 1/1")
+        await to_edge[0].close()  # the page's connection drops: its seat is released
+        # Another viewer asks until the released seat is free (the owner folds the release).
+        deadline = time.monotonic() + 30
+        while (
+            token := await public_token(edge.url, GAME, bot.session_id, viewerId="anon_seattaker")
+        ).status_code == 409:
+            assert time.monotonic() < deadline, token.text
+            await asyncio.sleep(0.1)
+        assert token.status_code == 200, token.text
+        async with connect(token.json()["wsUrl"]) as other:
+            await other.send(json.dumps({"t": "auth", "token": token.json()["token"]}))
+            assert json.loads(await other.recv())["t"] == "welcome"
+            seat_taken.set()
+            await expect(page.locator("#notice")).to_have_text("1/1 spectators limit reached for this livestream")
+            assert [(r["code"], r["spectatorsCurrent"], r["spectatorsMax"]) for r in refusals] == [
+                ("SPECTATORS_FULL", 1, 1)
+            ]
+            assert (await bot.client.session(GAME, bot.session_id))["spectatorsCurrent"] == 1
+        await asyncio.gather(*held)
 
 
 async def watch_to_the_end(tab: Tab, bot) -> dict:

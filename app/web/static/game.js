@@ -1,5 +1,5 @@
 // The game page of one game (body[data-game]): wires the live list, the leaderboard,
-// recent runs, the viewer, replays, practice and the wallet button to one stage. Only one thing
+// recent runs, the viewer (and its rewind controls), replays, practice and the wallet button to one stage. Only one thing
 // plays on the stage at a time, so starting one stops the others. The run watched is
 // in the page's address (address.js): a link opens it, the back button leaves it.
 import * as address from "./address.js";
@@ -41,7 +41,7 @@ const replay = (sessionId) => {
 const live = new LiveList(slug, byId("live-list"), byId("live-empty"), watchLive);
 const board = new Leaderboard(slug, byId("board-list"), byId("board-empty"), replay);
 const recent = new RecentRuns(slug, byId("recent"), replay);
-const viewer = new Viewer(slug, stage, {
+const viewer = new Viewer(slug, stage, byId("rewind"), {
   full: (id, current, max) => live.markFull(id, current, max),
   walletLost: () => walletUi.refresh(),
   replay,

@@ -15,7 +15,12 @@ const scale = (z) => DEPTH / (DEPTH + Math.max(z, -DEPTH / 2));
 const screenY = (z) => HORIZON + (NEAR - HORIZON) * scale(z);
 const laneX = (lane, z) => CX + (lane - 1) * LANE_PX * scale(z);
 
-let crabX = CX; // eased toward the crab's lane so a lane change slides
+// The crab's x is eased toward its lane so a lane change slides, from one tick to the next
+// few; any other jump (a rewind, another run) snaps it: drawn after a jump, a state looks
+// as it does drawn alone.
+let crabX = CX;
+let crabTick = -1;
+const EASED_TICKS = 5;
 
 function backdrop(ctx, distance) {
   const { width: w, height: h } = size;
@@ -152,7 +157,9 @@ function shell(ctx, x, y, s, tick) {
 
 function crab(ctx, state, z) {
   const s = scale(z), y = screenY(z), { pose, height } = state.crab;
-  crabX += (laneX(state.crab.lane, z) - crabX) * 0.35;
+  const lane = laneX(state.crab.lane, z), ticks = state.tick - crabTick;
+  crabX = ticks > 0 && ticks <= EASED_TICKS ? crabX + (lane - crabX) * 0.35 : lane;
+  crabTick = state.tick;
   const x = crabX;
   shadow(ctx, x, y, s, 26);
   const lift = height * PX_PER_MM * s;

@@ -13,8 +13,11 @@
 //   owner seats the socket again (the same viewer, one seat) if there is room, else the
 //   socket is refused with 4409 and the page shows the full warning with its numbers;
 // - 1013 (no seat decision in time): opened again after a pause, like a drop.
+// While the socket holds the seat, the viewer may rewind the run (rewind.js): its frames
+// then only move the live tick, and a page of the log is read with the seat's token.
 import { api, ApiError, sessionPath, sleep } from "./api.js";
 import { forgetWallet, rememberViewer, viewerId, wallet } from "./identity.js";
+import { Rewinder } from "./rewind.js";
 import { openSocket } from "./socket.js";
 
 const CLOSE_AUTH = 4401, CLOSE_FORBIDDEN = 4403, CLOSE_FULL = 4409, CLOSE_ENDED = 4410, CLOSE_REPLACED = 4000;
@@ -26,12 +29,13 @@ export const fullText = (current, max) => `${current}/${max} spectators limit re
 
 export class Viewer {
   // hooks: full(sessionId, current, max), walletLost(), replay(sessionId), watching(sessionId|null)
-  constructor(slug, stage, hooks) {
+  constructor(slug, stage, rewindControls, hooks) {
     this.slug = slug;
     this.stage = stage;
     this.hooks = hooks;
     this.session = null;
     this.socket = null;
+    this.rewinder = new Rewinder(slug, stage, rewindControls, { token: (fresh) => this.seatToken(fresh) });
   }
 
   async watch(session) {
@@ -45,6 +49,7 @@ export class Viewer {
 
   stop() {
     this.session = null;
+    this.rewinder.attach(null);
     this.hooks.watching(null);
     if (this.socket) {
       const socket = this.socket;
@@ -62,6 +67,13 @@ export class Viewer {
       return;
     }
     if (session === this.session) this.connect(session, token);
+  }
+
+  // The seat's token for reading the run's log; a fresh one (same seat) when asked or expired.
+  async seatToken(fresh) {
+    const session = this.session;
+    if (fresh || Date.parse(this.token.expiresAt) <= Date.now()) this.token = await this.requestToken(session.sessionId);
+    return this.token.token;
   }
 
   async requestToken(sessionId) {
@@ -130,17 +142,19 @@ export class Viewer {
       case "welcome":
         this.retries = 0;
         this.stage.say("");
-        if (message.state) this.stage.show(message.state);
+        if (this.rewinder.sessionId !== session.sessionId) this.rewinder.attach(session.sessionId);
+        if (message.state && this.rewinder.onLive(message.tick)) this.stage.show(message.state);
         this.stage.spectators(message.spectatorsCurrent, message.spectatorsMax);
         break;
       case "frame":
-        this.stage.show(message.state);
+        if (this.rewinder.onLive(message.tick)) this.stage.show(message.state);
         break;
       case "spectators":
         this.stage.spectators(message.current, message.max);
         break;
       case "end":
         session.ended = true;
+        this.rewinder.attach(null);
         this.stage.end(message.result, () => this.hooks.replay(session.sessionId), "Watch again");
         break;
     }
