@@ -23,10 +23,12 @@ late tick is.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
@@ -43,6 +45,13 @@ log = logging.getLogger(__name__)
 STOP_TIMEOUT_S = 5.0
 # What stopping the producer may take: the rest of STOP_TIMEOUT_S is the thread's.
 PRODUCER_STOP_S = 2.0
+
+
+@dataclass
+class InFlight:
+    """Ticks one producer sent whose delivery has not completed."""
+
+    count: int = 0
 
 
 class Ticker:
@@ -65,8 +74,7 @@ class Ticker:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task | None = None
         self._started = threading.Event()
-        # Ticks sent and not yet delivered, and the first failed delivery since the last look.
-        self._in_flight = 0
+        # The first failed delivery since the last look.
         self._failure: BaseException | None = None
         self._backoff = Backoff()
 
@@ -115,6 +123,9 @@ class Ticker:
         codec = Codec()  # its own: nothing shared with the worker's loop
         schedule = Schedule.start(self.tick_rate, time.time_ns(), time.monotonic_ns())
         tick_no = schedule.next_tick(0, time.monotonic_ns())
+        # Ticks this producer sent and not yet delivered. Counted per producer: a replaced
+        # producer's deliveries may never complete, and must not hold back its successor.
+        in_flight = InFlight()
         while True:
             delay_s = (schedule.due_mono_ns(tick_no) - time.monotonic_ns()) / 1e9
             await asyncio.sleep(max(delay_s, 0.0))  # until the tick is due: pacing, not an event
@@ -123,7 +134,7 @@ class Ticker:
                 log.warning("a tick was not delivered (%s); ticking again in %.1f s", self._failure, delay_s)
                 self._failure = None
                 await asyncio.sleep(delay_s)  # a backoff, not a wait for an event
-            elif self._in_flight > self.tick_rate * len(self._partitions):
+            elif in_flight.count > self.tick_rate * len(self._partitions):
                 pass  # a second of ticks undelivered: the broker is away or slow; skip, as a late tick
             elif not self.paused():
                 scheduled_us = schedule.scheduled_wall_us(tick_no)
@@ -131,12 +142,12 @@ class Ticker:
                     value = encode_command(codec, self._tick(partition, tick_no, scheduled_us))
                     # Appended to the batch now (CreateTime); delivery is checked, not awaited.
                     delivery = await producer.send(self.topic, value, key=b"", partition=partition)
-                    self._in_flight += 1
-                    delivery.add_done_callback(self._delivered)
+                    in_flight.count += 1
+                    delivery.add_done_callback(functools.partial(self._delivered, in_flight))
             tick_no = schedule.next_tick(tick_no, time.monotonic_ns())
 
-    def _delivered(self, delivery: asyncio.Future) -> None:
-        self._in_flight -= 1
+    def _delivered(self, in_flight: InFlight, delivery: asyncio.Future) -> None:
+        in_flight.count -= 1
         if delivery.cancelled():
             return
         if delivery.exception() is None:
