@@ -212,6 +212,7 @@ def _ours(args: argparse.Namespace, root: Path) -> dict:
             runtime = argparse.Namespace(
                 sessions=args.ladder, seconds=args.seconds, warmup=args.warmup,
                 first_warmup=args.first_warmup, roundtrips=args.roundtrips, partitions=args.partitions,
+                climb=False,  # the peers' ladder runs as given: it is measured beside Colyseus's
             )  # fmt: skip
             ladder = await bench_runtime._measure(runtime, stack.bootstrap, worker.process.pid)
             return _side(steps, stopped, before, inputs, during - before_sessions, args.sessions, ladder)

@@ -36,6 +36,9 @@ PACKAGES = {pattern.rstrip("*") for pattern in SETUPTOOLS["packages"]["find"]["i
 COMPILED = [module["name"] for module in SETUPTOOLS["ext-modules"]]
 # Sources the wheel carries compiled (a .so), not as they are.
 CYTHON_SUFFIXES = {".pyx", ".pxd"}
+# Files that deploy the product (an image, Compose, Kubernetes), kept beside the local
+# Kafka's in infra/ but never read by an installed product.
+DEPLOYMENT_FOLDERS = ("infra/compose/", "infra/image/", "infra/k8s/")
 # An opened session: the record whose body gained fields since its committed earlier schema.
 COMMAND = SessionCommand(
     "s-1", 1, "edge-1", 3, 1_700_000_000_000, SessionOpened("flappy-bots", "api", 7, "p-1", "Pat", 5)
@@ -67,7 +70,11 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_wheel_carries_every_file_of_the_packages(wheel: Path) -> None:
     expected = {
-        name for name in _source_files() if name.split("/")[0] in PACKAGES and Path(name).suffix not in CYTHON_SUFFIXES
+        name
+        for name in _source_files()
+        if name.split("/")[0] in PACKAGES
+        and Path(name).suffix not in CYTHON_SUFFIXES
+        and not name.startswith(DEPLOYMENT_FOLDERS)
     }
     # Not vacuous: the data files the product reads beside its modules are among them.
     folders = {str(Path(name).parent) for name in expected}
