@@ -46,7 +46,9 @@ def own_stack(topic_partitions: int, tmp_path_factory: pytest.TempPathFactory) -
 
 @pytest.fixture(scope="module")
 def own_edge(own_stack: Stack) -> Edge:
-    return own_stack.start_edge("edge-memory", env=SHARED_EDGE_ENV)
+    # Every spectator comes from this one address, and a batch starts while the last
+    # batch's seats may still count against it: the per-client bound is not under test.
+    return own_stack.start_edge("edge-memory", env=SHARED_EDGE_ENV | {"MOLT_EDGE_SEATS_PER_CLIENT_TOTAL": "1000"})
 
 
 async def held(http: httpx.AsyncClient, edge: Edge, worker_url: str) -> dict[str, int]:
@@ -71,7 +73,9 @@ async def until(check: Callable[[], Awaitable[bool]], what: str, timeout: float 
 
 async def watch_to_the_end(http: httpx.AsyncClient, session_id: str, watching: asyncio.Event) -> None:
     """A spectator on the public flow, from its welcome to the close after the end."""
-    token = (await http.post(f"/api/games/{GAME}/sessions/{session_id}/spectate-token-public")).json()
+    response = await http.post(f"/api/games/{GAME}/sessions/{session_id}/spectate-token-public")
+    assert response.status_code == 200, response.text
+    token = response.json()
     async with connect(token["wsUrl"]) as ws:
         await ws.send(json.dumps({"t": "auth", "token": token["token"]}))
         assert json.loads(await ws.recv())["t"] == "welcome"
@@ -85,7 +89,12 @@ async def run_to_the_end(client: MoltClient, http: httpx.AsyncClient, seed: int,
     session_id = (await client.create_session(GAME, seed=seed))["sessionId"]
     watching = asyncio.Event()
     spectator = asyncio.create_task(watch_to_the_end(http, session_id, watching))
-    await asyncio.wait_for(watching.wait(), 60)
+    welcomed = asyncio.create_task(watching.wait())
+    await asyncio.wait([welcomed, spectator], timeout=60, return_when=asyncio.FIRST_COMPLETED)
+    welcomed.cancel()
+    if spectator.done():
+        spectator.result()  # it failed before its welcome: say why, rather than time out below
+    assert watching.is_set(), f"no welcome for the spectator of {session_id} within 60 s"
     await all_live.wait()
     await all_live.wait()  # the sizes while every run lives have been read
     # No input: the bird falls, and the run ends within seconds.
@@ -108,7 +117,14 @@ async def test_every_per_session_structure_is_released_once_the_sessions_end(own
                 asyncio.create_task(run_to_the_end(client, http, seed, all_live))
                 for seed in range(first, first + AT_ONCE)
             ]
-            await asyncio.wait_for(all_live.wait(), 120)
+            # Waits for the barrier, unless a run fails first: then its error is the test's.
+            everyone = asyncio.create_task(all_live.wait())
+            # (a run finishes only after the barrier's second wait, so the first to finish says which)
+            await asyncio.wait([everyone, *runs], timeout=120, return_when=asyncio.FIRST_COMPLETED)
+            for run in runs:
+                if run.done():
+                    run.result()
+            assert everyone.done(), "every run of the batch alive within 120 s"
             peak = await held(http, own_edge, worker)
             await all_live.wait()
             await asyncio.wait_for(asyncio.gather(*runs), 180)
