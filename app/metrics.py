@@ -90,12 +90,14 @@ class _FanoutCollector(Collector):
     def collect(self) -> Iterator[CounterMetricFamily]:
         frames = CounterMetricFamily(
             "molt_edge_frames_sent",
-            "Frames handed to sockets: written straight to the transport (wire) or queued for the socket's sender",
+            "Frames handed to sockets: written straight to the transport, plain (wire) or on the session's"
+            " deflate stream (deflated), or queued for the socket's sender",
             labels=["path"],
         )
-        on_wire = self._fanout.frames_on_wire
-        frames.add_metric(["wire"], on_wire)
-        frames.add_metric(["queued"], self._fanout.frames_out - on_wire)
+        fanout = self._fanout
+        frames.add_metric(["wire"], fanout.frames_on_wire - fanout.frames_deflated)
+        frames.add_metric(["deflated"], fanout.frames_deflated)
+        frames.add_metric(["queued"], fanout.frames_out - fanout.frames_on_wire)
         yield frames
 
 

@@ -204,6 +204,10 @@ class EdgeSettings(BaseSettings):
     # is closed: error SLOW_CONSUMER, close 1013. At most 64 KiB: there the edge stops
     # writing to a socket (its transport's flow control), so a larger bound is never passed.
     spectator_backlog_bytes: int = Field(default=64 * 1024, ge=1024, le=64 * 1024)
+    # Frames to sockets that negotiated permessage-deflate go deflated on one stream per
+    # session, restarted every this many frames (a new watcher gets plain frames until the
+    # next restart: 2 s at 30 Hz); 0: frames always go plain.
+    frame_deflate_resync_frames: int = Field(default=60, ge=0)
     # Reading runs' frames back from the log (the replay API and rewinding a live run):
     # reads at once, each holding a consumer; a read that waits longer than replay_wait_s
     # for its turn is answered 503 REPLAY_BUSY. A page of frames holds at most

@@ -9,6 +9,9 @@ and the live list shows each run's tick and score as of it. Each frame is noted 
 Memory follows the live sessions: what is kept per session goes when its run ends. Frames
 and counts come on other topics than the view that says it ended, so they may come after
 it: a bounded memory of the ended runs (``ENDED_MEMORY``) keeps them from coming back.
+
+Sockets that negotiated permessage-deflate get a watched session's frames from one
+deflate stream per session, compressed once per frame (``app.ws.deflate``).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import asyncio
 from aiokafka.structs import ConsumerRecord
 
 from app.tickindex import TickIndex
+from app.ws.deflate import SessionDeflate
 from app.ws.messages import Close, End, Frame, Spectators
 from app.ws.outbox import Outbox
 from app.ws.wire import text_frame
@@ -31,9 +35,12 @@ ENDED_MEMORY = 10_000
 
 
 class Fanout:
-    def __init__(self, codec: Codec, index: TickIndex) -> None:
+    def __init__(self, codec: Codec, index: TickIndex, deflate_resync_frames: int = 0) -> None:
         self._codec = codec
         self._index = index
+        # Each watched session's frames as one deflate stream (app.ws.deflate); 0: frames go plain.
+        self._resync_frames = deflate_resync_frames
+        self._streams: dict[str, SessionDeflate] = {}
         self.latest: dict[str, Frame] = {}
         self._outboxes: dict[str, set[Outbox]] = {}
         self._first_frame: dict[str, asyncio.Event] = {}
@@ -43,6 +50,7 @@ class Fanout:
         self.frames_in = 0
         self.frames_out = 0  # frames handed to sockets (on the wire or queued)
         self.frames_on_wire = 0
+        self.frames_deflated = 0  # of those on the wire, how many on their session's deflate stream
 
     def join(self, session_id: str, outbox: Outbox) -> None:
         self._outboxes.setdefault(session_id, set()).add(outbox)
@@ -53,6 +61,7 @@ class Fanout:
             watchers.discard(outbox)
             if not watchers:
                 del self._outboxes[session_id]
+                self._streams.pop(session_id, None)
 
     def watchers(self, session_id: str) -> int:
         return len(self._outboxes.get(session_id, ()))
@@ -85,12 +94,23 @@ class Fanout:
             watchers = self._outboxes.get(session_id)
             if watchers:
                 text = frame.encode()
-                framed = text_frame(text.encode())
-                on_wire = 0
+                payload = text.encode()
+                framed = text_frame(payload)
+                deflated = self._stream(session_id).frame(payload) if self._resync_frames else None
+                on_wire = on_stream = 0
                 for outbox in watchers:
-                    on_wire += outbox.push_frame(text, framed)
+                    if outbox.push_frame(text, framed, deflated):
+                        on_wire += 1
+                        on_stream += deflated is not None and outbox.deflate_epoch == deflated.epoch
                 self.frames_out += len(watchers)
                 self.frames_on_wire += on_wire
+                self.frames_deflated += on_stream
+
+    def _stream(self, session_id: str) -> SessionDeflate:
+        stream = self._streams.get(session_id)
+        if stream is None:
+            stream = self._streams[session_id] = SessionDeflate(self._resync_frames)
+        return stream
 
     def on_session_view(self, session_id: str, view: SessionView) -> None:
         """A sessions-view update: tell the watchers when the run ended."""
@@ -99,6 +119,7 @@ class Fanout:
         self._ended.add(session_id)
         self.latest.pop(session_id, None)
         self._counts.pop(session_id, None)
+        self._streams.pop(session_id, None)
         text = End(view.result).encode()
         for outbox in self._outboxes.get(session_id, ()):
             outbox.push(text)
@@ -123,5 +144,6 @@ class Fanout:
             "fanout.sockets": len(self._outboxes),
             "fanout.first_frame": len(self._first_frame),
             "fanout.counts": len(self._counts),
+            "fanout.streams": len(self._streams),
             "fanout.ended": len(self._ended),
         }

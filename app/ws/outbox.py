@@ -5,6 +5,11 @@ one, nothing queued and nothing half-sent; otherwise it is queued, and frames be
 the queue's capacity push the oldest frame out (a slow client skips frames rather than
 slowing anyone else down). Other messages are always queued and never dropped.
 
+A frame that comes deflated on its session's stream (``app.ws.deflate``) goes so when
+the socket follows that stream's epoch: it joined at the epoch's first frame and has
+had every frame of it straight on the wire since. Any frame it misses puts it back on
+plain frames until the next epoch.
+
 With ``max_backlog`` (spectators), a socket whose transport holds more than that many
 unsent bytes when a message comes is cut off instead: it gets ``SLOW_CONSUMER`` and
 close 1013 straight through the wire, and its queue is emptied and closed.
@@ -16,6 +21,7 @@ import asyncio
 from collections import deque
 from collections.abc import Callable
 
+from app.ws.deflate import DeflatedFrame
 from app.ws.messages import CLOSE_AFTER, Error
 from app.ws.wire import FrameWire
 
@@ -48,22 +54,28 @@ class Outbox:
         self._max_backlog = max_backlog
         self._on_cut_off = on_cut_off
         self.cut_off = False
+        # The epoch of its session's deflate stream this socket follows; None: plain frames.
+        self.deflate_epoch: int | None = None
+        self._follows_streams: bool | None = None  # asked of the wire once, after the handshake
 
-    def push_frame(self, text: str, framed: bytes | None = None) -> bool:
-        """Send a frame: on the wire (``framed``: its bytes there) when nothing is ahead of it, else queued.
+    def push_frame(self, text: str, framed: bytes | None = None, deflated: DeflatedFrame | None = None) -> bool:
+        """Send a frame: on the wire (``framed``: its bytes there; ``deflated``: the same on
+        the session's stream) when nothing is ahead of it, else queued.
 
         Returns whether it went on the wire.
         """
         if self._behind():
             return False
-        if (
+        straight = (
             framed is not None
             and self.wire is not None
             and not self._items
             and not self.sending
             and self.close_code is None
-            and self.wire.write(framed)
-        ):
+        )
+        if deflated is not None and self._on_stream(deflated, straight):
+            return True
+        if straight and self.wire is not None and framed is not None and self.wire.write(framed):
             return True
         if self._frames >= self._capacity:
             self._drop_oldest_frame()
@@ -71,6 +83,25 @@ class Outbox:
         self._frames += 1
         self._ready.set()
         return False
+
+    def _on_stream(self, deflated: DeflatedFrame, straight: bool) -> bool:
+        """Whether the frame went on the wire deflated; keeps or drops the socket's place on the stream."""
+        if not straight or self.wire is None or not self._takes_streams():
+            self.deflate_epoch = None  # this frame goes plain or queued: the stream goes on without it
+            return False
+        if deflated.starts_epoch:
+            self.deflate_epoch = deflated.epoch
+        if self.deflate_epoch != deflated.epoch:
+            return False
+        if self.wire.write(deflated.framed):
+            return True
+        self.deflate_epoch = None
+        return False
+
+    def _takes_streams(self) -> bool:
+        if self._follows_streams is None and self.wire is not None:
+            self._follows_streams = self.wire.follows_streams  # stays None until the handshake is done
+        return bool(self._follows_streams)
 
     def push(self, text: str) -> None:
         if self._behind():

@@ -13,8 +13,9 @@ every message goes through ASGI as before.
 
 The wire is bypassed, never raced: the fan-out writes to it only when the socket has
 nothing queued and nothing half-sent through ASGI (``app.ws.outbox.Outbox``), so messages
-keep their order. With permessage-deflate negotiated, these messages go uncompressed
-(RSV1 clear), which RFC 7692 allows for any message.
+keep their order. With permessage-deflate negotiated, a frame goes deflated on a stream
+shared by the session's sockets (``app.ws.deflate``) or plain (RSV1 clear), which RFC 7692
+allows for any message.
 
 The wire also bounds what a socket that stops reading holds: a fixed kernel send buffer
 (``limit_kernel_buffer``), what its transport holds beyond (``backlog``), and ``cut_off``,
@@ -86,6 +87,14 @@ class FrameWire:
             return False
         transport.write(frame)
         return True
+
+    @property
+    def follows_streams(self) -> bool | None:
+        """Whether the client's inflater can follow the fan-out's deflate streams
+        (``app.ws.deflate``); None until the handshake has settled it."""
+        if not self._protocol.handshake_complete:
+            return None
+        return any(getattr(extension, "follows_streams", False) for extension in self._protocol.conn.extensions)
 
     def backlog(self) -> int:
         """Bytes written to the transport and not yet taken by the kernel."""

@@ -137,7 +137,7 @@ class _Child:
         """One socket: open it, then note its frames until it closes."""
         try:
             async with gate:
-                ws = await open_reader(target.url, OPEN_TIMEOUT_S)
+                ws = await open_reader(target.url, OPEN_TIMEOUT_S, deflate=True)
                 if target.token is not None:
                     ws.send_text(json.dumps({"t": "auth", "token": target.token}))
                     first = await asyncio.wait_for(ws.first_text, OPEN_TIMEOUT_S)
@@ -159,7 +159,7 @@ class _Child:
                 received = self.received
                 received.keys.append(stream_key | int(payload[skip : payload.index(b",", skip)]))
                 received.times.append(now)
-                received.frame_bytes += len(payload)
+                received.frame_bytes += ws.wire_size  # as it came: deflated or not
                 times.append(now)
 
         ws.follow(on_text)

@@ -6,8 +6,9 @@ its queue, UTF-8 decoding): at 2,000 spectators × 30 Hz that is more CPU than t
 itself uses. This client is an asyncio ``Protocol`` that parses server frames where they
 arrive, in ``data_received``, and hands each text message's bytes to a callback
 (``follow``), not decoded. It does what a viewer needs and no more: the opening handshake (checked),
-masked text messages out, pings answered, the closing handshake; no extensions, no
-fragmented messages (the servers measured send none).
+masked text messages out, pings answered, the closing handshake; permessage-deflate when
+asked (offered as browsers offer it: the edge then sends frames deflated, ``app.ws.deflate``),
+no other extension, no fragmented messages (the servers measured send none).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import base64
 import hashlib
 import os
 import struct
+import zlib
 from collections.abc import Callable
 from typing import cast
 from urllib.parse import urlsplit
@@ -26,6 +28,9 @@ from app.ws.wire import OPCODE_TEXT, frame_header
 _GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 _CLOSE, _PING, _PONG = 0x8, 0x9, 0xA
 _MAX_HANDSHAKE = 16 * 1024
+_RSV1 = 0x40
+_SYNC_TAIL = b"\x00\x00\xff\xff"  # left off each deflated message (RFC 7692 §7.2.1)
+DEFLATE_OFFER = "permessage-deflate; client_max_window_bits"
 
 
 class HandshakeFailed(ConnectionError):
@@ -57,6 +62,11 @@ class WsReader(asyncio.Protocol):
         self._early: list[bytes] = []
         self._on_text: Callable[[bytes], None] = self._keep
         self.close_code: int | None = None  # the server's, once its close came
+        # Set when the server accepted permessage-deflate: one inflater for the connection.
+        self._inflater: zlib._Decompress | None = None
+        self._reset_inflater = False  # server_no_context_takeover: each message on its own
+        # The size on the wire of the text message being handed to ``on_text`` (deflated or not).
+        self.wire_size = 0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
@@ -119,6 +129,10 @@ class WsReader(asyncio.Protocol):
         if headers.get(b"sec-websocket-accept") != self._accept:
             self._fail(HandshakeFailed("wrong Sec-WebSocket-Accept"))
             return False
+        extensions = headers.get(b"sec-websocket-extensions", b"").decode("latin-1").lower()
+        if extensions.startswith("permessage-deflate"):
+            self._inflater = zlib.decompressobj(wbits=-15)  # reads any smaller window too
+            self._reset_inflater = "server_no_context_takeover" in extensions
         self._open = True
         self.opened.set_result(None)
         return True
@@ -145,7 +159,8 @@ class WsReader(asyncio.Protocol):
             start = at + size
             opcode = first & 0x0F
             if opcode == OPCODE_TEXT:
-                self._on_text(payload)
+                self.wire_size = size
+                self._on_text(self._inflate(payload) if first & _RSV1 else payload)
             elif opcode == _PING:
                 assert self._transport is not None
                 self._transport.write(client_frame(_PONG, payload))
@@ -153,6 +168,13 @@ class WsReader(asyncio.Protocol):
                 self.close_code = struct.unpack_from("!H", payload)[0] if len(payload) >= 2 else 1005
                 self.close()
         del buffer[:start]
+
+    def _inflate(self, payload: bytes) -> bytes:
+        if self._inflater is None:
+            raise ConnectionError("a compressed message on a socket that negotiated no compression")
+        if self._reset_inflater:
+            self._inflater = zlib.decompressobj(wbits=-15)
+        return self._inflater.decompress(payload + _SYNC_TAIL)
 
     def _keep(self, payload: bytes) -> None:
         if self.first_text.done():
@@ -167,8 +189,9 @@ class WsReader(asyncio.Protocol):
         self._transport.close()
 
 
-async def open_reader(url: str, timeout: float) -> WsReader:
-    """Connect to a ``ws://`` URL and complete the opening handshake."""
+async def open_reader(url: str, timeout: float, *, deflate: bool = False) -> WsReader:
+    """Connect to a ``ws://`` URL and complete the opening handshake (offering
+    permessage-deflate with ``deflate``)."""
     parts = urlsplit(url)
     if parts.scheme != "ws" or parts.hostname is None:
         raise ValueError(f"not a ws:// URL: {url}")
@@ -181,7 +204,9 @@ async def open_reader(url: str, timeout: float) -> WsReader:
         target += "?" + parts.query
     request = (
         f"GET {target} HTTP/1.1\r\nHost: {parts.hostname}:{port}\r\nUpgrade: websocket\r\n"
-        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key.decode()}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key.decode()}\r\nSec-WebSocket-Version: 13\r\n"
+        + (f"Sec-WebSocket-Extensions: {DEFLATE_OFFER}\r\n" if deflate else "")
+        + "\r\n"
     )
     assert reader._transport is not None
     reader._transport.write(request.encode())

@@ -64,6 +64,25 @@ def frames_sent(edge_url: str, path: str) -> float:
     return float(line.rsplit(" ", 1)[1])
 
 
+@contextlib.asynccontextmanager
+async def a_live_run(client: MoltClient, session_id: str) -> AsyncIterator[None]:
+    """A Flappy Bots run played by the reference bot, entered once it is live; the player
+    closes its socket on the way out."""
+    live = asyncio.Event()
+    policy = reference_policy("flappy-bots")
+
+    def play(state: dict) -> str | None:
+        live.set()
+        return policy(state)
+
+    playing = asyncio.create_task(client.play_with("flappy-bots", session_id, play))
+    try:
+        await asyncio.wait_for(live.wait(), 30)
+        yield
+    finally:
+        await cancel_and_wait(playing)
+
+
 async def public_token(edge_url: str, slug: str, session_id: str, **body: str) -> httpx.Response:
     async with httpx.AsyncClient(base_url=edge_url, timeout=30) as http:
         return await http.post(f"/api/games/{slug}/sessions/{session_id}/spectate-token-public", json=body or None)
@@ -121,16 +140,7 @@ async def test_public_spectator_gets_state_at_once_then_frames_and_counts(edge) 
         assert again.status_code == 200 and again.json()["spectatorsCurrent"] == 1
         # The player keeps the run going (an unflapped bird falls in under a second),
         # and the spectator joins once the run is live.
-        live = asyncio.Event()
-        policy = reference_policy("flappy-bots")
-
-        def play(state: dict) -> str | None:
-            live.set()
-            return policy(state)
-
-        playing = asyncio.create_task(client.play_with("flappy-bots", sid, play))
-        try:
-            await asyncio.wait_for(live.wait(), 30)
+        async with a_live_run(client, sid):
             async with connect(again.json()["wsUrl"]) as ws:
                 await ws.send(json.dumps({"t": "auth", "token": again.json()["token"]}))
                 welcome = await recv(ws)
@@ -145,8 +155,45 @@ async def test_public_spectator_gets_state_at_once_then_frames_and_counts(edge) 
                 assert (await until(ws, "frame"))["tick"] > second["tick"]
                 # Under the edge's own server, frames skip the socket's sender (app.ws.wire).
                 assert frames_sent(edge.url, "wire") > 0
-        finally:
-            await cancel_and_wait(playing)  # let the player close its socket before the test ends
+
+
+async def test_a_spectator_that_negotiated_deflate_reads_the_same_frames_off_its_sessions_stream(edge) -> None:
+    """Two spectators of one run, one negotiating permessage-deflate (as browsers and the
+    SDK do), one not: both read the same frames; the first gets them compressed once the
+    session's stream starts an epoch (every 2 s: app.ws.deflate), and websockets' own
+    inflater reads them."""
+    async with await MoltClient.register(edge.url, "deflated") as client:
+        sid = (await client.create_session("flappy-bots", seed=3, spectators_max=2))["sessionId"]
+        async with a_live_run(client, sid):
+            tokens = [(await public_token(edge.url, "flappy-bots", sid)).json() for _ in range(2)]
+            async with (
+                connect(tokens[0]["wsUrl"]) as deflating,
+                connect(tokens[1]["wsUrl"], compression=None) as plain,
+            ):
+                [extension] = deflating.protocol.extensions
+                compressed: list[bool] = []
+                inflate = extension.decode
+
+                def noting(frame, **options):  # what came compressed, read by websockets' inflater
+                    compressed.append(frame.rsv1)
+                    return inflate(frame, **options)
+
+                extension.decode = noting  # type: ignore[method-assign]
+                for ws, token in ((deflating, tokens[0]), (plain, tokens[1])):
+                    await ws.send(json.dumps({"t": "auth", "token": token["token"]}))
+                    assert (await recv(ws))["t"] == "welcome"
+
+                async def frames(ws) -> dict[int, dict]:
+                    read: dict[int, dict] = {}
+                    while len(read) < 100:  # over 3 s of frames: past an epoch's start
+                        message = await until(ws, "frame")
+                        read[message["tick"]] = message
+                    return read
+
+                seen_deflated, seen_plain = await asyncio.gather(frames(deflating), frames(plain))
+    both = seen_deflated.keys() & seen_plain.keys()
+    assert len(both) > 50 and all(seen_deflated[tick] == seen_plain[tick] for tick in both)
+    assert compressed.count(True) > 30, "most frames came off the session's deflate stream"
 
 
 async def test_authenticated_spectator_flow_uses_the_wallet(edge) -> None:

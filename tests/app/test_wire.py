@@ -130,8 +130,9 @@ async def test_a_cut_off_socket_gets_its_last_message_and_close_past_the_buffer_
 
 
 class FakeWire:
-    def __init__(self, accepts: bool = True) -> None:
+    def __init__(self, accepts: bool = True, follows_streams: bool = False) -> None:
         self.accepts = accepts
+        self.follows_streams = follows_streams
         self.written: list[bytes] = []
         self.buffered = 0
         self.cut_offs: list[tuple[str, int]] = []

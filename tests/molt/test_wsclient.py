@@ -44,3 +44,22 @@ async def test_a_server_that_refuses_the_upgrade_fails_the_handshake() -> None:
         port = next(iter(server.sockets)).getsockname()[1]
         with pytest.raises(HandshakeFailed, match="403"):
             await open_reader(f"ws://127.0.0.1:{port}/", 5)
+
+
+async def test_offering_deflate_it_inflates_what_a_websockets_server_compresses_across_messages() -> None:
+    async def repeat(ws: ServerConnection) -> None:
+        await ws.recv()
+        for n in range(50):  # alike messages: the server's context makes later ones small
+            await ws.send(f'{{"t":"frame","tick":{n},"state":{{"bird":{{"y":{1000 + n}}}}}}}')
+        await ws.close(1000)
+
+    async with serve(repeat, "127.0.0.1", 0) as server:  # websockets' default: permessage-deflate
+        port = next(iter(server.sockets)).getsockname()[1]
+        reader = await open_reader(f"ws://127.0.0.1:{port}/", 5, deflate=True)
+        reader.send_text("go")
+        texts: list[bytes] = [await asyncio.wait_for(reader.first_text, 5)]
+        sizes: list[int] = []
+        reader.follow(lambda text: (texts.append(text), sizes.append(reader.wire_size)))
+        await asyncio.wait_for(reader.closed, 5)
+    assert texts == [f'{{"t":"frame","tick":{n},"state":{{"bird":{{"y":{1000 + n}}}}}}}'.encode() for n in range(50)]
+    assert max(sizes) < len(texts[-1]) / 2, "they came deflated, and were counted as they came"
