@@ -43,13 +43,14 @@ from molt.bench.delivery import HELD_DELAY_MS, HELD_DELIVERED
 from molt.bench.frames import FrameFeed
 from molt.bench.harness import EXIT_USAGE, add_service_arguments, counts, interruptible, run_benchmark, worker_stack
 from molt.bench.http1 import HttpError
+from molt.bench.ladder import Ladder
 from molt.bench.playerpool import PlayerPool
 from molt.bench.players import open_session
 from molt.bench.receivers import ReceiverPool, Target
+from molt.bench.runtimeladder import JITTER_BOUND_MS, WORKER, LadderOptions, measure_ladder
 from molt.bench.seats import SeatRefused, spectate_tokens
 from molt.bench.sidebyside import fanout_window, input_window, rss_mb
 from molt.bench.stats import cpu_seconds, percentiles
-from molt.commands import bench_runtime
 from molt.commands.bench_edge import EDGE_ENV
 from molt.sdk import MoltClient
 from streams.sim.bots import flappy_policy
@@ -57,7 +58,6 @@ from streams.sim.registry import ENGINES
 from streams.sim.replay import record, replay
 
 GAME = "flappy-bots"
-WORKER = "bench-worker"
 EDGE = "bench-edge"
 # The spectated run: the reference bot plays this seed to the run's maximum length.
 SPECTATED_SEED = 3
@@ -209,12 +209,12 @@ def _ours(args: argparse.Namespace, root: Path) -> dict:
                     during = rss_mb(pids)
                 finally:
                     await pool.aclose()
-            runtime = argparse.Namespace(
-                sessions=args.ladder, seconds=args.seconds, warmup=args.warmup,
-                first_warmup=args.first_warmup, roundtrips=args.roundtrips, partitions=args.partitions,
-                climb=False,  # the peers' ladder runs as given: it is measured beside Colyseus's
+            runtime = LadderOptions(
+                ladder=Ladder(args.ladder),  # as given, no climbing: it is measured beside Colyseus's
+                seconds=args.seconds, warmup=args.warmup, first_warmup=args.first_warmup,
+                roundtrips=args.roundtrips, partitions=args.partitions,
             )  # fmt: skip
-            ladder = await bench_runtime._measure(runtime, stack.bootstrap, worker.process.pid)
+            ladder = await measure_ladder(stack.bootstrap, worker.process.pid, runtime)
             return _side(steps, stopped, before, inputs, during - before_sessions, args.sessions, ladder)
 
         with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
@@ -337,5 +337,5 @@ def _print_table(report: dict) -> None:
     bounds = report["held_bounds"]
     print(
         f"\nheld: ≥ {bounds['delivered']:.0%} delivered and p99 delay ≤ {bounds['delay_p99_ms']:g} ms; "
-        f"sessions: p99 tick lag ≤ one tick (ours also p99 tick jitter ≤ {bench_runtime.JITTER_BOUND_MS:g} ms)"
+        f"sessions: p99 tick lag ≤ one tick (ours also p99 tick jitter ≤ {JITTER_BOUND_MS:g} ms)"
     )
