@@ -121,8 +121,9 @@ class Fanout:
         self._counts.pop(session_id, None)
         self._streams.pop(session_id, None)
         text = End(view.result).encode()
+        framed = text_frame(text.encode())
         for outbox in self._outboxes.get(session_id, ()):
-            outbox.push(text)
+            outbox.push(text, framed)
             if outbox.close_on_end:
                 outbox.close(Close.NORMAL)
 
@@ -134,8 +135,11 @@ class Fanout:
             return
         self._counts[session_id] = message
         text = message.encode()
+        # Framed once, and straight on the wire where it can: a queued message would put
+        # the socket off its session's deflate stream until the next epoch.
+        framed = text_frame(text.encode())
         for outbox in self._outboxes.get(session_id, ()):
-            outbox.push(text)
+            outbox.push(text, framed)
 
     def held(self) -> dict[str, int]:
         """How many entries each per-session structure holds (``ended`` is bounded, not per live session)."""

@@ -3,7 +3,8 @@
 A frame goes straight to the socket's transport (``app.ws.wire``) when the socket has
 one, nothing queued and nothing half-sent; otherwise it is queued, and frames beyond
 the queue's capacity push the oldest frame out (a slow client skips frames rather than
-slowing anyone else down). Other messages are always queued and never dropped.
+slowing anyone else down). Other messages are never dropped: they go the same way when
+the fan-out framed them, else they are queued.
 
 A frame that comes deflated on its session's stream (``app.ws.deflate``) goes so when
 the socket follows that stream's epoch: it joined at the epoch's first frame and has
@@ -66,13 +67,7 @@ class Outbox:
         """
         if self._behind():
             return False
-        straight = (
-            framed is not None
-            and self.wire is not None
-            and not self._items
-            and not self.sending
-            and self.close_code is None
-        )
+        straight = framed is not None and self._straight()
         if deflated is not None and self._on_stream(deflated, straight):
             return True
         if straight and self.wire is not None and framed is not None and self.wire.write(framed):
@@ -83,6 +78,10 @@ class Outbox:
         self._frames += 1
         self._ready.set()
         return False
+
+    def _straight(self) -> bool:
+        """Whether a message may go on the wire now: one to go on, nothing ahead of it, not closing."""
+        return self.wire is not None and not self._items and not self.sending and self.close_code is None
 
     def _on_stream(self, deflated: DeflatedFrame, straight: bool) -> bool:
         """Whether the frame went on the wire deflated; keeps or drops the socket's place on the stream."""
@@ -103,9 +102,12 @@ class Outbox:
             self._follows_streams = self.wire.follows_streams  # stays None until the handshake is done
         return bool(self._follows_streams)
 
-    def push(self, text: str) -> None:
+    def push(self, text: str, framed: bytes | None = None) -> None:
+        """Send a message that is never dropped: on the wire (``framed``) when nothing is ahead of it, else queued."""
         if self._behind():
             return
+        if framed is not None and self._straight() and self.wire is not None and self.wire.write(framed):
+            return  # plain: a socket on its session's deflate stream stays on it
         self._items.append((False, text))
         self._ready.set()
 

@@ -11,10 +11,12 @@ from websockets.extensions.permessage_deflate import PerMessageDeflate
 from websockets.frames import Frame, Opcode
 
 from app.tickindex import TickIndex
+from app.ws import messages as m
 from app.ws.deflate import WINDOW_BITS, SessionDeflate
 from app.ws.fanout import Fanout
 from app.ws.outbox import Outbox
 from app.ws.wire import text_frame
+from schemas.views import SpectatorCount
 from streams.sim.registry import engine_for
 from tests.app.test_fanout import CODEC, batch
 from tests.app.test_wire import FakeWire
@@ -115,3 +117,20 @@ def test_sockets_follow_the_stream_from_an_epoch_start_until_they_miss_a_frame()
     assert received(late) == expected({3, 4, 5, 6, 7, 8}, range(1, 9))  # on the stream from tick 3
     # tick 4 went through its sender; 5, mid-epoch, plain; back on the stream at 6
     assert received(early) == expected({0, 1, 2, 3, 6, 7, 8}, [0, 1, 2, 3, 5, 6, 7, 8])
+
+
+def test_a_count_told_between_frames_goes_on_the_wire_and_keeps_the_socket_on_the_stream() -> None:
+    texts = frames_of_a_run(4)
+    fanout = Fanout(CODEC, TickIndex(), deflate_resync_frames=60)
+    wire = FakeWire(follows_streams=True)
+    outbox = Outbox(close_on_end=True, wire=wire)  # type: ignore[arg-type]
+    fanout.join("ses_a", outbox)
+    for n, text in enumerate(texts):
+        fanout.on_frames(batch("ses_a", n, 0, text.split(b',"state":', 1)[1][:-1].decode()))
+        if n == 1:
+            fanout.on_spectators("ses_a", SpectatorCount("ses_a", 1, 0, 1, 5))
+    count = text_frame(m.Spectators(1, 5).encode().encode())
+    inflater = client_inflater()
+    read = [framed if framed == count else inflate(inflater, framed) for framed in wire.written]
+    assert read == [texts[0], texts[1], count, texts[2], texts[3]]
+    assert outbox.drain() == []
