@@ -1,8 +1,9 @@
-"""A local single-node Kafka (KRaft, combined broker + controller) run by the project itself.
+"""A local Kafka node (KRaft, combined broker + controller) run by the project itself:
+a cluster of its own, or one node of ``infra.localcluster``'s three.
 
 Lifecycle: ``ensure_jars`` (Maven Central, once per version) -> write ``server.properties``
--> format the storage (once per data dir) -> spawn the JVM -> wait until it answers a
-metadata request -> ``stop``.
+-> format the storage (once per data dir) -> spawn the JVM (``launch``) -> wait until it
+answers a metadata request that lists it (``wait_started``) -> ``stop``, or ``kill``, a crash.
 
 Invariants:
 
@@ -21,6 +22,9 @@ Invariants:
 * ``start`` never leaves a process behind when it raises, KeyboardInterrupt included.
 * With an external cluster (``MOLT_KAFKA_BOOTSTRAP``) nothing is resolved, started or
   stopped; ``start`` returns that bootstrap.
+* A node of three replicates the brokers' own topics three times with
+  ``min.insync.replicas`` 2 and never elects a replica that may lack acknowledged
+  records: one node may die without a record lost.
 
 ``start_scratch_kafka`` starts a throwaway broker for tests and benchmarks. With
 ``SecuredListeners`` (``infra.securebroker``) the broker takes only TLS and SASL
@@ -39,7 +43,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -60,8 +64,8 @@ LOG4J_CONFIG = INFRA_DIR / "log4j2.xml"
 CLUSTER_ID = "Bf9BpqW1T7K5awHKC2Za8g"
 NODE_ID = 1
 
-# Room for a dev broker without crowding the tests that share a 2-core box.
-JVM_HEAP = ("-Xms256m", "-Xmx1g")
+# The heap a node starts with; it grows up to ``KafkaSettings.heap_mb``.
+JVM_INITIAL_HEAP = "-Xms256m"
 STOP_GRACE_S = 30.0
 KILL_GRACE_S = 5.0
 POLL_S = 0.25
@@ -102,9 +106,20 @@ def free_port(host: str = "127.0.0.1") -> int:
     return free_ports(1, host)[0]
 
 
-def render_server_properties(settings: KafkaSettings, secured: SecuredListeners | None = None) -> str:
-    """The broker config: one combined node on ``settings.host``, nothing replicated."""
+def render_server_properties(
+    settings: KafkaSettings,
+    secured: SecuredListeners | None = None,
+    node_id: int = NODE_ID,
+    quorum: Sequence[KafkaSettings] = (),
+) -> str:
+    """The config of node ``node_id`` on ``settings.host``; ``quorum`` is every node's
+    settings by node id (this one's included), empty for a node alone."""
     host, port, controller_port = settings.host, settings.port, settings.controller_port
+    nodes = quorum or (settings,)
+    voters = ",".join(f"{i}@{node.host}:{node.controller_port}" for i, node in enumerate(nodes, start=1))
+    # Three copies acknowledged by two, as for the product's topics; one on a node alone.
+    replicas = min(len(nodes), 3)
+    min_isr = max(replicas - 1, 1)
     listeners = [
         f"listeners=PLAINTEXT://{host}:{port},CONTROLLER://{host}:{controller_port}",
         f"advertised.listeners=PLAINTEXT://{host}:{port}",
@@ -116,18 +131,22 @@ def render_server_properties(settings: KafkaSettings, secured: SecuredListeners 
         listeners = secured.listener_properties(host, port, controller_port)
     lines = [
         "process.roles=broker,controller",
-        f"node.id={NODE_ID}",
+        f"node.id={node_id}",
         # A static voter set rather than a formatted one, so changing ports needs no reformat.
-        f"controller.quorum.voters={NODE_ID}@{host}:{controller_port}",
+        f"controller.quorum.voters={voters}",
         *listeners,
         f"log.dirs={settings.data_dir}",
-        # One node: every internal topic has a single replica.
-        "offsets.topic.replication.factor=1",
-        "transaction.state.log.replication.factor=1",
-        "transaction.state.log.min.isr=1",
-        "share.coordinator.state.topic.replication.factor=1",
-        "share.coordinator.state.topic.min.isr=1",
-        "min.insync.replicas=1",
+        f"offsets.topic.replication.factor={replicas}",
+        f"transaction.state.log.replication.factor={replicas}",
+        f"transaction.state.log.min.isr={min_isr}",
+        f"share.coordinator.state.topic.replication.factor={replicas}",
+        f"share.coordinator.state.topic.min.isr={min_isr}",
+        f"default.replication.factor={replicas}",
+        f"min.insync.replicas={min_isr}",
+        # Kafka's default, stated: a replica behind the leader never becomes the leader.
+        "unclean.leader.election.enable=false",
+        # The floor of the consumers' session timeout: how soon a dead worker can be noticed.
+        f"group.min.session.timeout.ms={settings.group_min_session_timeout_ms}",
         # The first group join creates these; 50 partitions each only slows that down here.
         "offsets.topic.num.partitions=1",
         "transaction.state.log.num.partitions=1",
@@ -146,7 +165,7 @@ def check_single_kafka_version(lib_dir: Path, version: str) -> None:
         raise LocalKafkaError(f"{lib_dir} should hold Kafka {version} only, found: {', '.join(jars) or 'nothing'}")
 
 
-def _stderr(message: str) -> None:
+def stderr_report(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
@@ -217,7 +236,9 @@ def listening(host: str, port: int) -> bool:
         return False
 
 
-async def _answers_metadata(bootstrap: str, settings: KafkaSettings) -> bool:
+async def _lists_itself(bootstrap: str, settings: KafkaSettings, node_id: int) -> bool:
+    """Whether the node at ``bootstrap`` answers metadata naming it a live broker (in a
+    cluster: registered with the controller quorum, not fenced)."""
     admin = AIOKafkaAdminClient(**client_options(bootstrap, settings), request_timeout_ms=5000)
     try:
         await asyncio.wait_for(admin.start(), timeout=5.0)
@@ -226,20 +247,28 @@ async def _answers_metadata(bootstrap: str, settings: KafkaSettings) -> bool:
         return False
     finally:
         await admin.close()
-    return bool(cluster["brokers"])
+    return any(broker["node_id"] == node_id for broker in cluster["brokers"])
 
 
 class LocalKafka:
-    """One local broker, described by ``settings``; several instances may share a jar cache."""
+    """One local node, described by ``settings``; several instances may share a jar cache.
+
+    ``node_id`` and ``quorum`` (every node's settings, by node id) make it a node of a
+    cluster (``infra.localcluster``); by default it is a cluster of its own.
+    """
 
     def __init__(
         self,
         settings: KafkaSettings,
         *,
-        report: Callable[[str], None] = _stderr,
+        report: Callable[[str], None] = stderr_report,
         secured: SecuredListeners | None = None,
+        node_id: int = NODE_ID,
+        quorum: Sequence[KafkaSettings] = (),
     ) -> None:
         self.settings = settings
+        self.node_id = node_id
+        self.quorum = quorum
         self.secured = secured
         self._report = report
         version_dir = settings.cache_dir / settings.version
@@ -254,7 +283,8 @@ class LocalKafka:
 
     @property
     def bootstrap(self) -> str:
-        return self.settings.bootstrap_servers
+        """This node's address (or the external cluster's)."""
+        return self.settings.bootstrap or f"{self.settings.host}:{self.settings.port}"
 
     def __enter__(self) -> LocalKafka:
         self.start()
@@ -309,12 +339,21 @@ class LocalKafka:
         return self.pid() is not None
 
     def start(self) -> str:
-        """Start the broker unless it runs already; returns the bootstrap servers.
+        """Start the broker unless it runs already; returns its bootstrap.
 
         Blocks until the broker is ready; from async code call it via ``asyncio.to_thread``.
+        A node of a cluster is ready only once a majority of the quorum runs.
         """
+        pid = self.launch()
+        if pid is not None:
+            self.wait_started(pid)
+        return self.bootstrap
+
+    def launch(self) -> int | None:
+        """Format if need be and spawn the node without waiting; its pid, or None when
+        there is nothing to start (it runs already, or the cluster is external)."""
         if self.settings.is_external or self.is_running():
-            return self.bootstrap
+            return None
         s = self.settings
         ports = (s.port, s.controller_port) + ((self.secured.mtls_port,) if self.secured else ())
         for port in ports:
@@ -324,18 +363,25 @@ class LocalKafka:
                 )
         lib_dir = self.ensure_jars()
         self.properties_path.parent.mkdir(parents=True, exist_ok=True)
-        self.properties_path.write_text(render_server_properties(s, self.secured))
+        self.properties_path.write_text(render_server_properties(s, self.secured, self.node_id, self.quorum))
         self._format(lib_dir)
         pid = self._spawn(lib_dir)
         try:
             addresses = {"kafka": self.bootstrap, "controller": f"{s.host}:{s.controller_port}"}
             self.pid_path.write_text(InstanceRecord(pid, addresses).dumps())
+        except BaseException:
+            self._end(pid)
+            raise
+        return pid
+
+    def wait_started(self, pid: int) -> None:
+        """Wait until the launched node ``pid`` is ready; ends it if it is not."""
+        try:
             self._wait_ready(pid)
         except BaseException:
             self._end(pid)
             raise
         self._spawned = pid
-        return self.bootstrap
 
     def stop(self) -> bool:
         """Stop the broker running from this run folder, whoever started it; True if one was running."""
@@ -347,6 +393,16 @@ class LocalKafka:
         self.pid_path.unlink(missing_ok=True)
         self._spawned = None
         return pid is not None
+
+    def kill(self) -> None:
+        """SIGKILL the node at once, as a crash would end it; returns once it is gone."""
+        pid = self.pid()
+        if pid is None:
+            raise LocalKafkaError(f"node {self.node_id} at {self.bootstrap} is not running")
+        if not _signal_and_wait(pid, signal.SIGKILL, KILL_GRACE_S):
+            raise LocalKafkaError(f"Kafka (pid {pid}) survived SIGKILL")
+        self.pid_path.unlink(missing_ok=True)
+        self._spawned = None
 
     @property
     def started_here(self) -> bool:
@@ -362,7 +418,7 @@ class LocalKafka:
 
     def _java_command(self, lib_dir: Path, main_class: str, *args: str) -> list[str]:
         return [
-            _java(), *JVM_HEAP,
+            _java(), JVM_INITIAL_HEAP, f"-Xmx{self.settings.heap_mb}m",
             "-Djava.awt.headless=true",
             f"-Dlog4j2.configurationFile={LOG4J_CONFIG}",
             f"-XX:ErrorFile={self.settings.log_dir / 'hs_err_pid%p.log'}",
@@ -409,7 +465,7 @@ class LocalKafka:
         while time.monotonic() < deadline:
             if not _alive(pid):
                 raise _start_failed("Kafka exited while starting", self.log_path)
-            if listening(s.host, s.port) and run_on_own_loop(_answers_metadata(self.bootstrap, s)):
+            if listening(s.host, s.port) and run_on_own_loop(_lists_itself(self.bootstrap, s, self.node_id)):
                 return
             time.sleep(POLL_S)
         raise _start_failed(f"Kafka did not answer on {self.bootstrap} within {s.start_timeout_s:g} s", self.log_path)

@@ -18,10 +18,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+# Node i (0-based) of a local cluster listens on port + 2i and controller_port + 2i: the
+# default ports of a 3-node cluster are 9092-9097, no two nodes sharing one.
+NODE_PORT_STRIDE = 2
+
 
 class KafkaSettings(BaseSettings):
     """Where Kafka is, how every client secures its connections, and how the local
-    single-node cluster is laid out.
+    cluster (one node, or three) is laid out.
 
     Security (``infra.kafkaclients`` turns it into client options): PLAINTEXT, SSL
     (TLS; with ``cert_file`` and ``key_file``, mutual TLS) or SASL_SSL (a SASL login over
@@ -35,13 +39,22 @@ class KafkaSettings(BaseSettings):
     # When set, everything uses this cluster and nothing local is started.
     bootstrap: str | None = None
     version: str = "4.4.0"
+    # Combined broker + controller nodes of the local cluster: one for development, or
+    # three replicating every record (``infra.localcluster``).
+    nodes: Literal[1, 3] = 1
     host: str = "127.0.0.1"
     port: int = 9092
     controller_port: int = 9093
+    # The shortest consumer-group session timeout the local brokers accept (Kafka's
+    # default, 6 s): the floor of a worker's session timeout (WorkerSettings).
+    group_min_session_timeout_ms: int = Field(default=6000, ge=1)
     cache_dir: Path = REPO_ROOT / ".cache" / "kafka"
     data_dir: Path = REPO_ROOT / "var" / "kafka" / "data"
     log_dir: Path = REPO_ROOT / "var" / "kafka" / "logs"
     start_timeout_s: float = 90.0
+    # Each local node's JVM heap: room for a dev broker without crowding the tests that
+    # share a 2-core box (three nodes of a test cluster take less each).
+    heap_mb: int = Field(default=1024, ge=256)
 
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_SSL"] = "PLAINTEXT"
     sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
@@ -91,16 +104,23 @@ class KafkaSettings(BaseSettings):
 
     @property
     def bootstrap_servers(self) -> str:
-        return self.bootstrap or f"{self.host}:{self.port}"
+        """The external cluster, or every local node: a client must reach one that is up."""
+        if self.bootstrap is not None:
+            return self.bootstrap
+        return ",".join(f"{self.host}:{self.port + NODE_PORT_STRIDE * i}" for i in range(self.nodes))
 
 
 class TopicSettings(BaseSettings):
-    """Topic names and the partition count shared by every co-partitioned topic."""
+    """The layout of every topic: the partition count the co-partitioned topics share,
+    and how many brokers keep each record (``infra.topicadmin`` checks the pair)."""
 
     model_config = SettingsConfigDict(env_prefix="MOLT_TOPICS_", extra="ignore")
 
     partitions: int = Field(default=8, ge=1, le=1024)
+    # One broker for development; a replicated cluster takes 3 and 2: a record is
+    # acknowledged once two brokers have it, and any one broker may be lost.
     replication_factor: int = Field(default=1, ge=1)
+    min_insync_replicas: int = Field(default=1, ge=1)
 
 
 class WorkerSettings(BaseSettings):
@@ -118,15 +138,30 @@ class WorkerSettings(BaseSettings):
     web_host: str = "127.0.0.1"
     web_port: int = 6066
     tick_rate: int = Field(default=30, ge=1, le=240)
-    # A killed worker's partitions move after this long without heartbeats (the
-    # broker's group.min.session.timeout.ms, 6 s, is the floor).
-    session_timeout_s: float = Field(default=6.0, ge=6.0)
+    # A killed worker's partitions move after this long without heartbeats. The floor is
+    # the brokers' group.min.session.timeout.ms (6 s unless the operator lowers it): the
+    # group refuses a worker asking for less. docs/outages.md, "Failover".
+    session_timeout_s: float = Field(default=6.0, gt=0)
     heartbeat_s: float = Field(default=1.0, gt=0)
+    # Each table partition is also kept on this many other workers, so the one taking a
+    # killed worker's partitions over reads only the changelogs' tails.
+    standby_replicas: int = Field(default=1, ge=0)
     # Checkpoint every active session's state every 5 s: a new owner re-folds at most that.
     checkpoint_ticks: int = Field(default=150, ge=1)
     # A worker asked to stop (or crashing) ends within this long even while Kafka is
     # away: Faust's graceful stop waits on the broker to commit and flush, unbounded.
     stop_timeout_s: float = Field(default=8.0, gt=0)
+
+    @model_validator(mode="after")
+    def _heartbeats_within_the_session(self) -> WorkerSettings:
+        # Several heartbeats per session timeout: one late heartbeat must not cost the
+        # worker its partitions.
+        if self.heartbeat_s * 3 > self.session_timeout_s:
+            raise ValueError(
+                f"MOLT_WORKER_HEARTBEAT_S ({self.heartbeat_s:g}) must be at most a third of"
+                f" MOLT_WORKER_SESSION_TIMEOUT_S ({self.session_timeout_s:g})"
+            )
+        return self
 
     @property
     def worker_data_dir(self) -> Path:

@@ -47,8 +47,11 @@ def create_app(worker: WorkerSettings, kafka: KafkaSettings, topics: TopicSettin
         key_serializer="raw",
         value_serializer="raw",
         consumer_auto_offset_reset="earliest",
+        # How soon a killed worker's partitions move, and how much of the tables' changelogs
+        # the new owner reads first: standbys keep them warm (docs/outages.md, "Failover").
         broker_session_timeout=worker.session_timeout_s,
         broker_heartbeat_interval=worker.heartbeat_s,
+        table_standby_replicas=worker.standby_replicas,
     )
     backoff.install(app)  # before anything makes Faust's transport
     runtime = install(app, worker, topics, kafka.bootstrap_servers)

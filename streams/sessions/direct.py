@@ -44,6 +44,7 @@ class DirectTopic:
         self._producer = AIOKafkaProducer(
             **client_options(self.bootstrap),
             acks="all",
+            enable_idempotence=True,
             linger_ms=0,
             max_batch_size=MAX_BATCH_BYTES,
             compression_type=self.compression,
