@@ -9,7 +9,10 @@ import pytest
 
 from infra.localkafka import start_scratch_kafka
 from infra.localregistry import start_scratch_registry
+from infra.schemaregistry import lookup_ids
+from infra.settings import SchemaRegistrySettings
 from molt.stack import Edge, Stack
+from schemas.framing import use_schema_ids
 
 # Few partitions: workers start, recover and rebalance them quickly.
 TEST_PARTITIONS = 4
@@ -32,8 +35,12 @@ def schema_registry(request: pytest.FixtureRequest, tmp_path_factory: pytest.Tem
     try:
         with pytest.MonkeyPatch.context() as patch:
             patch.setenv("MOLT_SCHEMA_REGISTRY_URL", url)
+            # The tests' own readers resolve the ids the processes wrote with; the tests'
+            # own writers keep the single-object encoding (no current ids): both are read.
+            use_schema_ids(lookup_ids(SchemaRegistrySettings(url=url)))
             yield url
     finally:
+        use_schema_ids(None)
         stop()
 
 
