@@ -28,8 +28,8 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections import defaultdict
-from collections.abc import AsyncGenerator, Mapping, Sequence
-from contextlib import aclosing
+from collections.abc import AsyncGenerator, Iterator, Mapping, Sequence
+from contextlib import aclosing, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +37,7 @@ from aiokafka.partitioner import DefaultPartitioner
 from aiokafka.structs import ConsumerRecord
 
 from infra.logreader import LogReader
-from schemas.codec import Codec
+from schemas.codec import Codec, UnknownSchemaId
 from schemas.framebatch import decode_batch
 from schemas.records import decode_command
 from schemas.topics import SESSION_COMMANDS, SESSION_FRAMES, SESSION_RESULTS
@@ -84,6 +84,15 @@ def session_partition(session_id: str, partitions: int) -> int:
     return DefaultPartitioner()(session_id.encode(), every, every)
 
 
+@contextmanager
+def naming(topic: str) -> Iterator[None]:
+    """An unknown schema id met while reading ``topic`` names the topic too."""
+    try:
+        yield
+    except UnknownSchemaId as exc:
+        raise exc.on(topic) from exc
+
+
 class RunLog:
     def __init__(
         self, reader: LogReader, partitions: int, topics: RunTopics = RunTopics(), codec: Codec | None = None
@@ -103,22 +112,27 @@ class RunLog:
         else:
             partitions, key = [session_partition(session_id, self.partitions)], session_id.encode()
         found: defaultdict[str, list[Logged]] = defaultdict(list)
-        for partition in partitions:
-            async for chunk in self.reader.chunks(topic, partition, 0, sys.maxsize):
-                for record in chunk:
-                    if key is None or record.key == key:
-                        result = self.codec.decode("RunResult", record.value)
-                        logged = Logged(topic, partition, record.offset, record.timestamp, result)
-                        found[result["sessionId"]].append(logged)
+        with naming(topic):
+            for partition in partitions:
+                async for chunk in self.reader.chunks(topic, partition, 0, sys.maxsize):
+                    for record in chunk:
+                        if key is None or record.key == key:
+                            result = self.codec.decode("RunResult", record.value)
+                            logged = Logged(topic, partition, record.offset, record.timestamp, result)
+                            found[result["sessionId"]].append(logged)
         return dict(found)
 
     async def commands(self, results: Sequence[dict]) -> list[Logged]:
         """The records of runs of one partition and its Ticks, from their first offset to their last."""
         topic = self.topics.commands
-        return [
-            Logged(topic, record.partition, record.offset, record.timestamp, decode_command(self.codec, record.value))
-            for record in await self.command_records(results)
-        ]
+        records = await self.command_records(results)
+        with naming(topic):
+            return [
+                Logged(
+                    topic, record.partition, record.offset, record.timestamp, decode_command(self.codec, record.value)
+                )
+                for record in records
+            ]
 
     async def command_records(self, results: Sequence[dict]) -> list[ConsumerRecord]:
         """``commands`` undecoded: other sessions' records are left out (the fold would skip them)."""
@@ -186,6 +200,7 @@ class RunLog:
         order; one without ``needle`` in its bytes is left undecoded (no frames)."""
         async with aclosing(self.reader.chunks(self.topics.frames, partition, first, sys.maxsize)) as chunks:
             async for chunk in chunks:
-                for record in chunk:
-                    yield record, decode_batch(self.codec, record.value)["frames"] if needle in record.value else []
+                with naming(self.topics.frames):
+                    for record in chunk:
+                        yield record, decode_batch(self.codec, record.value)["frames"] if needle in record.value else []
                 await asyncio.sleep(0)  # a long run is many chunks: let the edge's other work in

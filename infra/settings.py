@@ -110,6 +110,74 @@ class KafkaSettings(BaseSettings):
         return ",".join(f"{self.host}:{self.port + NODE_PORT_STRIDE * i}" for i in range(self.nodes))
 
 
+class SchemaRegistrySettings(BaseSettings):
+    """Where the schema registry is (any with the Confluent-compatible REST API), how to
+    log in to it, and how the local one is laid out.
+
+    Unset, ``url`` is the local registry our tooling starts beside the local Kafka
+    (``molt up``, the tests, the benches): Apicurio Registry, in memory. Set, it names an
+    existing registry's Confluent-compatible API (e.g. ``https://sr.example:8081`` or
+    Apicurio's ``http://host:8080/apis/ccompat/v7``) and nothing local is started. Basic
+    auth: a username with exactly one of password and password file; neither has a default.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="MOLT_SCHEMA_REGISTRY_", extra="ignore", hide_input_in_errors=True)
+
+    url: str | None = None
+    username: str | None = None
+    password: SecretStr | None = None
+    password_file: Path | None = None
+    # Each request; a registry that does not answer within it is unavailable.
+    timeout_s: float = Field(default=5.0, gt=0)
+    # Set on every subject the product registers, unless it already has a stricter level.
+    compatibility: Literal["BACKWARD", "BACKWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE"] = "BACKWARD"
+
+    # The local registry: Apicurio Registry's runnable build from Maven Central.
+    version: str = "3.0.9"
+    host: str = "127.0.0.1"
+    port: int = 8081
+    cache_dir: Path = REPO_ROOT / ".cache" / "registry"
+    log_dir: Path = REPO_ROOT / "var" / "registry" / "logs"
+    start_timeout_s: float = Field(default=120.0, gt=0)
+
+    @field_validator("url")
+    @classmethod
+    def _url_parse(cls, url: str | None) -> str | None:
+        if url is not None and not url.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return None if url is None else url.rstrip("/")
+
+    @model_validator(mode="after")
+    def _check_login(self) -> SchemaRegistrySettings:
+        passwords = (self.password is not None) + (self.password_file is not None)
+        if self.username is None and passwords:
+            raise ValueError("MOLT_SCHEMA_REGISTRY_USERNAME is required with a password")
+        if self.username is not None and passwords != 1:
+            raise ValueError(
+                "set one of MOLT_SCHEMA_REGISTRY_PASSWORD and MOLT_SCHEMA_REGISTRY_PASSWORD_FILE with a username"
+            )
+        if self.password_file is not None and not self.password_file.is_file():
+            raise ValueError(f"MOLT_SCHEMA_REGISTRY_PASSWORD_FILE: {self.password_file} is not a file")
+        return self
+
+    def login(self) -> tuple[str, str] | None:
+        """Basic auth (user, password), the password read from its file each time; None without."""
+        if self.username is None:
+            return None
+        if self.password_file is not None:
+            return self.username, self.password_file.read_text().rstrip("\r\n")
+        return self.username, self.password.get_secret_value() if self.password is not None else ""
+
+    @property
+    def is_external(self) -> bool:
+        return self.url is not None
+
+    @property
+    def base_url(self) -> str:
+        """The Confluent-compatible API every client of ours talks to."""
+        return self.url or f"http://{self.host}:{self.port}/apis/ccompat/v7"
+
+
 class TopicSettings(BaseSettings):
     """The layout of every topic: the partition count the co-partitioned topics share,
     and how many brokers keep each record (``infra.topicadmin`` checks the pair)."""

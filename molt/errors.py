@@ -18,7 +18,10 @@ from pydantic_settings import BaseSettings
 from app.tokens import TokenConfigError
 from infra import settings
 from infra.localkafka import LocalKafkaError, PortInUseError
+from infra.localregistry import LocalRegistryError
+from infra.registryclient import RegistryUnavailable, SchemaRefused
 from infra.topicadmin import TopicLayoutError
+from schemas.codec import UnknownSchemaId
 
 
 class ExitCode(IntEnum):
@@ -28,6 +31,7 @@ class ExitCode(IntEnum):
     ALREADY_RUNNING = 4
     PORT_IN_USE = 5
     BAD_SETTINGS = 6
+    SCHEMA_REGISTRY_UNAVAILABLE = 7
     INTERRUPTED = 130
 
 
@@ -38,6 +42,7 @@ MEANINGS = {
     ExitCode.ALREADY_RUNNING: "an instance already runs (named in the message); nothing was started",
     ExitCode.PORT_IN_USE: "a port the command needs is taken by another process",
     ExitCode.BAD_SETTINGS: "a setting (MOLT_*) is refused; the message names it",
+    ExitCode.SCHEMA_REGISTRY_UNAVAILABLE: "the schema registry cannot be reached (the message names it)",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C); what the command started was stopped",
 }
 EPILOG = "exit codes (every command):\n  0    success\n" + "\n".join(
@@ -63,6 +68,14 @@ def as_cli_error(error: BaseException) -> CliError | None:
             return CliError(ExitCode.INTERRUPTED, "interrupted")
         case PortInUseError():
             return CliError(ExitCode.PORT_IN_USE, error.summary)
+        case RegistryUnavailable():
+            return CliError(ExitCode.SCHEMA_REGISTRY_UNAVAILABLE, str(error))
+        case SchemaRefused():
+            return CliError(ExitCode.FAILED, str(error), "SCHEMA_REFUSED")
+        case UnknownSchemaId():
+            return CliError(ExitCode.FAILED, str(error), "SCHEMA_UNKNOWN")
+        case LocalRegistryError():
+            return CliError(ExitCode.FAILED, error.summary, "SCHEMA_REGISTRY_FAILED")
         case LocalKafkaError():
             return CliError(ExitCode.FAILED, error.summary, "KAFKA_FAILED")
         case KafkaError():

@@ -7,7 +7,9 @@ where the Python writer and the codec's fastavro reader took a large share of ea
 process's event loop. ``encode`` writes the same bytes as both the Python writer and
 the codec (tests hold the three byte for byte): one pass over the frames reads and
 sizes them, one writes them. ``decode`` reads what the codec reads, for values under
-the current schema's header; any other goes to the codec.
+the current schema's header; any other goes to the codec. The header is an opaque
+prefix to both: the standard one (magic byte 0 and the registry's 4-byte schema id) or
+the single-object one (C3 01 and the 8-byte fingerprint), whichever the caller names.
 
 Avro binary as there: ``int`` and ``long`` are zigzag varints, a string is its UTF-8
 length then the bytes, the frames one block closed by a zero count. A str's UTF-8 is
@@ -99,7 +101,7 @@ cdef Py_ssize_t put_frame(char* out, Py_ssize_t at, Frame* frame) noexcept:
 
 
 def encode(bytes header, long long partition, long long tick_no, long long scheduled_us, list frames):
-    """A FrameBatch value: ``header`` (the codec's single-object header), then the record."""
+    """A FrameBatch value: ``header`` (the codec's, of either framing), then the record."""
     cdef Py_ssize_t count = len(frames)
     cdef Py_ssize_t size, at, i
     cdef bytes value

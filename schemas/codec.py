@@ -1,10 +1,15 @@
 """The one Avro codec every process uses, worker and edge alike.
 
-Each topic value is Avro single-object encoded: the two marker bytes ``C3 01``, the
-8-byte little-endian CRC-64-AVRO fingerprint of the writer schema, then the binary
-body written by fastavro. A reader finds the writer schema by fingerprint, so a record
-written under an older compatible schema still decodes; an unknown fingerprint is a
-``SchemaMismatch``, never a silent misread.
+Each topic value is written in the standard framing of the Kafka ecosystem (the magic
+byte 0 and the writer schema's 4-byte registry id, ``schemas.framing``) once the
+process has its schema ids from the registry; without them, and in every value written
+before the registry came, it is Avro single-object encoded: the two marker bytes
+``C3 01``, the 8-byte little-endian CRC-64-AVRO fingerprint of the writer schema, then
+the binary body written by fastavro. A reader takes both framings and finds the writer
+schema by id or fingerprint, so a record written under an older compatible schema still
+decodes; an unknown fingerprint or id is a ``SchemaMismatch``, never a silent misread.
+An id the process was not told of at start is asked of the registry once (through the
+lookup the ``SchemaIds`` carry) and kept.
 
 Schemas live one named type per file in ``schemas/avro`` (file name = full name), so
 a topic's schema pulls in the record types it names. Earlier versions of each topic
@@ -23,6 +28,9 @@ from typing import Any, cast
 import fastavro
 from fastavro.schema import fingerprint, load_schema, parse_schema, to_parsing_canonical_form
 from fastavro.types import Schema
+
+from schemas import framing
+from schemas.framing import SchemaIds, installed_schema_ids
 
 NAMESPACE = "games.moltstation.live"
 SCHEMA_DIR = Path(__file__).resolve().parent / "avro"
@@ -57,6 +65,19 @@ class SchemaMismatch(CodecError):
     """The bytes were not written with a schema this codec knows."""
 
 
+class UnknownSchemaId(SchemaMismatch):
+    """A standard-framed value names a schema id the registry could not resolve."""
+
+    def __init__(self, schema_id: int, reason: str, topic: str | None = None) -> None:
+        where = "" if topic is None else f" on {topic}"
+        super().__init__(f"unknown writer schema id {schema_id}{where}: {reason}")
+        self.schema_id, self.reason, self.topic = schema_id, reason, topic
+
+    def on(self, topic: str) -> UnknownSchemaId:
+        """The same error, naming the topic the value was read from."""
+        return self if self.topic is not None else UnknownSchemaId(self.schema_id, self.reason, topic)
+
+
 def fullname(name: str) -> str:
     return name if "." in name else f"{NAMESPACE}.{name}"
 
@@ -78,41 +99,78 @@ def schema_fingerprint(parsed: dict[str, Any]) -> bytes:
     return value.to_bytes(8, "little")
 
 
-class Codec:
-    """Encodes and decodes the value of every topic by schema name."""
+# A writer: (topic schema name, its schema when an earlier or foreign version, else None).
+Writer = tuple[str, dict[str, Any] | None]
 
-    def __init__(self, schema_dir: Path = SCHEMA_DIR, history_dir: Path = HISTORY_DIR) -> None:
+
+class Codec:
+    """Encodes and decodes the value of every topic by schema name.
+
+    ``ids`` (else those the process installed with ``framing.use_schema_ids``, looked at
+    on first use) choose the standard framing for writing and resolve it for reading.
+    """
+
+    def __init__(
+        self, schema_dir: Path = SCHEMA_DIR, history_dir: Path = HISTORY_DIR, ids: SchemaIds | None = None
+    ) -> None:
         self._schema_dir = schema_dir
         self._history_dir = history_dir
+        self._given_ids = ids
+
+    @cached_property
+    def ids(self) -> SchemaIds:
+        return self._given_ids or installed_schema_ids() or SchemaIds()
 
     @cached_property
     def _schemas(self) -> dict[str, dict[str, Any]]:
         return {name: load_topic_schema(name, self._schema_dir) for name in TOPIC_SCHEMAS}
 
     @cached_property
-    def _headers(self) -> dict[str, bytes]:
+    def _single_object_headers(self) -> dict[str, bytes]:
         return {name: MARKER + schema_fingerprint(s) for name, s in self._schemas.items()}
 
     @cached_property
-    def _by_fingerprint(self) -> dict[bytes, str]:
-        return {header: name for name, header in self._headers.items()}
+    def _headers(self) -> dict[str, bytes]:
+        current = self.ids.current
+        return {
+            name: framing.header(current[name]) if name in current else single
+            for name, single in self._single_object_headers.items()
+        }
 
     @cached_property
-    def _old_writers(self) -> dict[bytes, tuple[str, dict[str, Any]]]:
-        """Earlier versions of topic schemas, by header: (topic schema name, parsed schema)."""
-        writers = {}
+    def _old_writers(self) -> dict[bytes, Writer]:
+        """Earlier versions of topic schemas, by single-object header."""
+        writers: dict[bytes, Writer] = {}
         for path in sorted(self._history_dir.glob("*.json")):
             name = path.name.split(".", 1)[0]
             parsed = record_schema(parse_schema(json.loads(path.read_text())))
             writers[MARKER + schema_fingerprint(parsed)] = (name, parsed)
         return writers
 
+    @cached_property
+    def _writers(self) -> dict[bytes, Writer]:
+        """Every writer known without asking anyone, by header (of either framing); the
+        ids resolved later through the registry are added as they are met."""
+        writers: dict[bytes, Writer] = {header: (name, None) for name, header in self._single_object_headers.items()}
+        writers.update(self._old_writers)
+        writers.update((framing.header(i), (name, None)) for name, i in self.ids.current.items())
+        for schema_id, digest in self.ids.fingerprints.items():
+            known = writers.get(MARKER + digest)
+            if known is not None:
+                writers[framing.header(schema_id)] = known
+        return writers
+
     def schema(self, name: str) -> dict[str, Any]:
         return self._schemas[name]
 
     def header(self, name: str) -> bytes:
-        """The single-object header every value of the topic schema ``name`` starts with."""
+        """The header every value of the topic schema ``name`` this codec writes starts with."""
         return self._headers[name]
+
+    def single_object_header(self, name: str) -> bytes:
+        """The single-object header of the current version of ``name`` (values written
+        before the standard framing)."""
+        return self._single_object_headers[name]
 
     def encode(self, name: str, datum: dict[str, Any]) -> bytes:
         out = io.BytesIO()
@@ -125,30 +183,58 @@ class Codec:
 
     def writer_name(self, data: bytes) -> str:
         """Which topic schema wrote these bytes (in its current or an earlier version)."""
-        return self._writer(data)[0]
+        return self._writer(data)[0][0]
 
-    def _writer(self, data: bytes) -> tuple[str, dict[str, Any] | None]:
-        """(topic schema name, writer schema when it is an earlier version, else None)."""
-        header = bytes(data[:HEADER_LEN])
+    def _writer(self, data: bytes) -> tuple[Writer, int]:
+        """The writer of ``data`` and where its body starts."""
+        size = framing.HEADER_LEN if data[:1] == framing.MAGIC else HEADER_LEN
+        header = bytes(data[:size])
+        found = self._writers.get(header)
+        if found is None:
+            found = self._unknown(header)
+        return found, size
+
+    def _unknown(self, header: bytes) -> Writer:
+        schema_id = framing.schema_id(header)
+        if schema_id is not None:
+            found = self._writers[header] = self._resolve(schema_id)
+            return found
         if len(header) < HEADER_LEN or not header.startswith(MARKER):
-            raise SchemaMismatch("not an Avro single-object encoded value")
-        name = self._by_fingerprint.get(header)
-        if name is not None:
-            return name, None
-        old = self._old_writers.get(header)
-        if old is None:
-            raise SchemaMismatch(f"unknown writer schema fingerprint {header[2:].hex()}")
-        return old
+            raise SchemaMismatch("neither a standard-framed nor a single-object encoded Avro value")
+        raise SchemaMismatch(f"unknown writer schema fingerprint {header[2:].hex()}")
+
+    def _resolve(self, schema_id: int) -> Writer:
+        """The writer of an id met for the first time, asked of the registry."""
+        ids = self.ids
+        if ids.lookup is None:
+            raise UnknownSchemaId(schema_id, "this process has no schema registry to ask about it")
+        try:
+            document = ids.lookup(schema_id)
+        except LookupError:
+            raise UnknownSchemaId(schema_id, f"{ids.source} does not know it") from None
+        except OSError as exc:
+            raise UnknownSchemaId(schema_id, f"{ids.source} could not be asked ({exc})") from exc
+        try:
+            parsed = record_schema(parse_schema(json.loads(document)))
+        except (ValueError, TypeError, KeyError) as exc:
+            raise UnknownSchemaId(schema_id, f"{ids.source} holds no Avro record schema under it ({exc})") from exc
+        known = self._writers.get(MARKER + schema_fingerprint(parsed))
+        if known is not None:
+            return known
+        name = str(parsed["name"]).rpartition(".")[2]
+        if name not in TOPIC_SCHEMAS:
+            raise UnknownSchemaId(schema_id, f"it is {parsed['name']}, not a topic schema of this product")
+        return name, parsed  # a version this code has never seen: read through schema resolution
 
     def decode(self, name: str, data: bytes) -> dict[str, Any]:
         """Decode bytes that must have been written with (a version of) the schema ``name``."""
-        writer, old_schema = self._writer(data)
+        (writer, old_schema), start = self._writer(data)
         if writer != name:
             raise SchemaMismatch(f"expected {name}, the bytes hold {writer}")
         reader = self._schemas[name]
         try:
             datum = fastavro.schemaless_reader(
-                io.BytesIO(data[HEADER_LEN:]),
+                io.BytesIO(data[start:]),
                 reader if old_schema is None else old_schema,
                 None if old_schema is None else reader,
                 return_record_name=True,

@@ -54,7 +54,7 @@ def encode_string(text: str) -> bytes:
 
 
 class FrameBatchWriter:
-    """Encodes FrameBatch values (with the codec's single-object header).
+    """Encodes FrameBatch values (with the header the codec writes: standard or single-object).
 
     Uses the compiled writer when there is one, unless ``use_compiled`` is False.
     """
@@ -94,10 +94,14 @@ class FrameBatchWriter:
 
 def decode_batch(codec: Codec, data: bytes) -> dict[str, Any]:
     """A FrameBatch value read: by the compiled reader when it carries the current schema's
-    header, by the codec otherwise (an earlier version, or without the build)."""
+    header in either framing (the standard one, or the single-object one of values written
+    before it), by the codec otherwise (an earlier version, or without the build)."""
     if compiled is not None:
+        header = codec.header("FrameBatch")
+        if data[:1] != header[:1]:  # the other framing's first byte
+            header = codec.single_object_header("FrameBatch")
         try:
-            batch = compiled.decode(codec.header("FrameBatch"), data)
+            batch = compiled.decode(header, data)
         except ValueError as exc:
             raise CodecError(f"cannot decode FrameBatch: {exc}") from exc
         if batch is not None:

@@ -1,4 +1,4 @@
-"""Fixtures shared by the suite: one real broker per run, and a running stack."""
+"""Fixtures shared by the suite: one real broker and one schema registry per run, and a running stack."""
 
 from __future__ import annotations
 
@@ -8,10 +8,40 @@ from pathlib import Path
 import pytest
 
 from infra.localkafka import start_scratch_kafka
+from infra.localregistry import start_scratch_registry
+from infra.schemaregistry import lookup_ids
+from infra.settings import SchemaRegistrySettings
 from molt.stack import Edge, Stack
+from schemas.framing import use_schema_ids
 
 # Few partitions: workers start, recover and rebalance them quickly.
 TEST_PARTITIONS = 4
+
+
+def _needs_services(item: pytest.Item) -> bool:
+    return item.get_closest_marker("integration") is not None or "kafka_bootstrap" in getattr(item, "fixturenames", ())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def schema_registry(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str | None]:
+    """The URL of the run's schema registry, started once when any test to run needs
+    Kafka (an integration test, or one using the suite's broker), and named to every
+    process the tests start (MOLT_SCHEMA_REGISTRY_URL): workers, edges, commands and
+    benches all register with it and read through it. None otherwise: no Java needed."""
+    if not any(_needs_services(item) for item in request.session.items):
+        yield None
+        return
+    url, stop = start_scratch_registry(tmp_path_factory.mktemp("registry"))
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("MOLT_SCHEMA_REGISTRY_URL", url)
+            # The tests' own readers resolve the ids the processes wrote with; the tests'
+            # own writers keep the single-object encoding (no current ids): both are read.
+            use_schema_ids(lookup_ids(SchemaRegistrySettings(url=url)))
+            yield url
+    finally:
+        use_schema_ids(None)
+        stop()
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,8 @@
 ``--run-dir`` is given), prints its table and writes its JSON with ``--json``; Ctrl-C and
 SIGTERM unwind through the code that stops the services, and its exit codes say which
 way it ended. ``worker_stack`` brings up a broker (unless ``MOLT_KAFKA_BOOTSTRAP``
-names a cluster), the topics under an app id of the run's own, and one recovered
+names a cluster), a schema registry (unless ``MOLT_SCHEMA_REGISTRY_URL`` names one) with
+the schemas registered and their ids installed for the bench's own writers, the topics under an app id of the run's own, and one recovered
 worker; on the way out it stops them, and on a shared cluster it deletes the topics it
 made. ``interruptible`` lets a signal cancel the asyncio work, so its cleanup runs.
 """
@@ -27,7 +28,10 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from infra.kafkaclients import client_options
 from infra.localkafka import LocalKafkaError, start_scratch_kafka
-from infra.settings import KafkaSettings, TopicSettings
+from infra.localregistry import start_scratch_registry
+from infra.registryclient import SchemaRegistryError
+from infra.schemaregistry import install as install_schema_ids
+from infra.settings import KafkaSettings, SchemaRegistrySettings, TopicSettings
 from infra.topicadmin import TopicLayoutError, ensure_topics
 from molt.bench.stats import loop_ms
 from molt.processes import ProcessFailed
@@ -96,7 +100,7 @@ def run_benchmark(
     except KeyboardInterrupt:
         print("interrupted; everything the benchmark started was stopped")
         return EXIT_INTERRUPTED
-    except (LocalKafkaError, ProcessFailed, TopicLayoutError, TimeoutError) as error:
+    except (LocalKafkaError, SchemaRegistryError, ProcessFailed, TopicLayoutError, TimeoutError) as error:
         print(f"error: {error}")
         return EXIT_FAILED
     finally:
@@ -131,10 +135,18 @@ def worker_stack(
     print("using the cluster at MOLT_KAFKA_BOOTSTRAP…" if external else "starting Kafka…", flush=True)
     bootstrap, stop_kafka = start_scratch_kafka(root / "kafka")
     app_id = f"molt-bench-{secrets.token_hex(4)}"
+    stop_registry: Callable[[], object] = lambda: None  # noqa: E731 (replaced once one starts)
     try:
+        registry_url, stop_registry = start_scratch_registry(root / "registry")
         asyncio.run(ensure_topics(bootstrap, TopicSettings(partitions=partitions), app_id))
+        install_schema_ids(SchemaRegistrySettings(url=registry_url), app_id)
         # Edges read the views of this worker's app id.
-        env = {"MOLT_WORKER_APP_ID": app_id, "MOLT_EDGE_APP_ID": app_id, **(extra_env or {})}
+        env = {
+            "MOLT_WORKER_APP_ID": app_id,
+            "MOLT_EDGE_APP_ID": app_id,
+            "MOLT_SCHEMA_REGISTRY_URL": registry_url,
+            **(extra_env or {}),
+        }
         stack = Stack(bootstrap, root, partitions, extra_env=env)
         try:
             print(f"starting the worker ({partitions} partitions)…", flush=True)
@@ -146,6 +158,7 @@ def worker_stack(
             if external:
                 asyncio.run(_delete_topics(bootstrap, f"{app_id}-"))
     finally:
+        stop_registry()
         stop_kafka()
 
 

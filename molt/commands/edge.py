@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from infra.settings import EdgeSettings, KafkaSettings, TopicSettings
+from infra.schemaregistry import install as install_schema_ids
+from infra.settings import EdgeSettings, KafkaSettings, SchemaRegistrySettings, TopicSettings
 from infra.topicadmin import ensure_topics
 from molt.preflight import require_free, require_kafka
 
@@ -32,6 +33,8 @@ def run(_: argparse.Namespace) -> int:
     require_free(edge.host, edge.port, "MOLT_EDGE_PORT")
     require_kafka(kafka.bootstrap_servers)
     asyncio.run(ensure_topics(kafka.bootstrap_servers, topics, edge.app_id))
+    # Ids resolved once, before any codec: the registry going away later stops no write.
+    install_schema_ids(SchemaRegistrySettings(), edge.app_id)
     uvicorn.run(
         app,
         host=edge.host,

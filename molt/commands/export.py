@@ -15,7 +15,8 @@ from pathlib import Path
 
 from infra.logreader import LogReader
 from infra.runlog import RunLog, RunTopics
-from infra.settings import KafkaSettings, TopicSettings
+from infra.schemaregistry import install_lookup
+from infra.settings import KafkaSettings, SchemaRegistrySettings, TopicSettings
 from molt.commands.replay import EXIT_MATCH, add_topic_prefix, session_results
 from molt.export import FORMATS, export_datums, write
 from molt.preflight import require_kafka
@@ -38,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
 async def _export(args: argparse.Namespace) -> int:
     bootstrap = KafkaSettings().bootstrap_servers
     require_kafka(bootstrap)
+    install_lookup(SchemaRegistrySettings())  # schema ids are asked about as they are met
     async with LogReader(bootstrap) as reader:
         log = RunLog(reader, TopicSettings().partitions, RunTopics.prefixed(args.topic_prefix))
         results = await session_results(log, args.session_id)

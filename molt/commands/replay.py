@@ -26,7 +26,8 @@ from concurrent.futures import Executor
 
 from infra.logreader import LogReader
 from infra.runlog import Logged, RunLog, RunTopics
-from infra.settings import KafkaSettings, TopicSettings
+from infra.schemaregistry import install_lookup
+from infra.settings import KafkaSettings, SchemaRegistrySettings, TopicSettings
 from molt.errors import CliError, ExitCode
 from molt.preflight import require_kafka
 from molt.runcheck import check_runs, replay_pool
@@ -71,6 +72,7 @@ async def _replay(args: argparse.Namespace) -> int:
     topics = RunTopics.prefixed(args.topic_prefix)
     bootstrap = KafkaSettings().bootstrap_servers
     require_kafka(bootstrap)
+    install_lookup(SchemaRegistrySettings())  # schema ids are asked about as they are met
     async with LogReader(bootstrap) as reader:
         log = RunLog(reader, TopicSettings().partitions, topics)
         if not args.all:

@@ -1,7 +1,9 @@
 """``molt up``: the whole product on this machine, until Ctrl-C.
 
-Starts local Kafka (unless ``MOLT_KAFKA_BOOTSTRAP`` names a cluster), creates the
-topics, then one worker and one edge as child processes, waits until both are ready,
+Starts local Kafka (unless ``MOLT_KAFKA_BOOTSTRAP`` names a cluster) and the local
+schema registry (unless ``MOLT_SCHEMA_REGISTRY_URL`` names one; its storage is kept in
+``var/registry`` beside Kafka's data, so the ids in the log keep naming their schemas),
+creates the topics and registers their schemas, then one worker and one edge as child processes, waits until both are ready,
 starts demo bots of each game (so there are live sessions to watch), prints the URL
 and where each log is, and on Ctrl-C (or a child dying) stops everything it started. Kafka's data survives between runs; its log goes to the run
 folder with the others.
@@ -21,7 +23,16 @@ import time
 from pathlib import Path
 
 from infra.localkafka import LocalKafka
-from infra.settings import REPO_ROOT, EdgeSettings, KafkaSettings, TopicSettings, WorkerSettings
+from infra.localregistry import LocalRegistry
+from infra.schemaregistry import ensure_schemas
+from infra.settings import (
+    REPO_ROOT,
+    EdgeSettings,
+    KafkaSettings,
+    SchemaRegistrySettings,
+    TopicSettings,
+    WorkerSettings,
+)
 from infra.topicadmin import ensure_topics
 from molt.preflight import instance_lock, require_free, require_kafka
 from molt.processes import ManagedProcess, ProcessFailed, molt_argv
@@ -59,6 +70,10 @@ def _serve(args: argparse.Namespace, kafka_settings: KafkaSettings, edge: EdgeSe
     if not kafka_settings.is_external:
         kafka_settings = kafka_settings.model_copy(update={"log_dir": run_dir})
     kafka = LocalKafka(kafka_settings, report=print)
+    registry_settings = SchemaRegistrySettings()
+    if not registry_settings.is_external:
+        registry_settings = registry_settings.model_copy(update={"log_dir": run_dir})
+    registry = LocalRegistry(registry_settings, data_dir=REPO_ROOT / "var" / "registry" / "data", report=print)
     children: list[ManagedProcess] = []
     stop_requested = False
 
@@ -76,9 +91,14 @@ def _serve(args: argparse.Namespace, kafka_settings: KafkaSettings, edge: EdgeSe
         else:
             print(f"kafka     pid {kafka.pid()}  {bootstrap}  (already running: used, and left running)")
         require_kafka(bootstrap)  # an external cluster may not be there
+        registry_url = registry.start()
+        where = f"pid {registry.pid}  log {registry.log_path}" if registry.started_here else "(already running)"
+        print(f"registry  {registry_url}  {where}")
         asyncio.run(ensure_topics(bootstrap, TopicSettings(), worker.app_id))
+        ensure_schemas(registry_settings, worker.app_id)
         # A demo on this machine: the edge runs in development (built-in token key).
-        env = {"MOLT_KAFKA_BOOTSTRAP": bootstrap, "MOLT_EDGE_ENV": "development"}
+        env = {"MOLT_KAFKA_BOOTSTRAP": bootstrap, "MOLT_SCHEMA_REGISTRY_URL": registry_url,
+               "MOLT_EDGE_ENV": "development"}  # fmt: skip
         children.append(ManagedProcess("worker", molt_argv("worker"), run_dir / "worker.log", env).start())
         children.append(ManagedProcess("edge", molt_argv("edge"), run_dir / "edge.log", env).start())
         worker_url = f"http://{worker.web_host}:{worker.web_port}/readyz/"
@@ -106,6 +126,7 @@ def _serve(args: argparse.Namespace, kafka_settings: KafkaSettings, edge: EdgeSe
         print("\nstopping…")
         for child in reversed(children):
             child.stop()
+        registry.stop()  # only a registry this run started
         kafka.release()  # only a broker this run started
         signal.signal(signal.SIGTERM, previous)
         print("stopped.")

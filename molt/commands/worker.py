@@ -6,7 +6,8 @@ import argparse
 import asyncio
 import sys
 
-from infra.settings import KafkaSettings, TopicSettings, WorkerSettings
+from infra.schemaregistry import install as install_schema_ids
+from infra.settings import KafkaSettings, SchemaRegistrySettings, TopicSettings, WorkerSettings
 from infra.topicadmin import ensure_topics
 from molt.preflight import require_free, require_kafka
 
@@ -29,6 +30,8 @@ def run(_: argparse.Namespace) -> int:
     require_free(worker.web_host, worker.web_port, "MOLT_WORKER_WEB_PORT")
     require_kafka(kafka.bootstrap_servers)
     asyncio.run(ensure_topics(kafka.bootstrap_servers, topics, worker.app_id))
+    # Ids resolved once, before any codec: the registry going away later stops no write.
+    install_schema_ids(SchemaRegistrySettings(), worker.app_id)
     worker.worker_data_dir.mkdir(parents=True, exist_ok=True)
     # libuv's loop: the worker's time goes to the loop and the Kafka clients on it.
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())

@@ -23,8 +23,10 @@ import multiprocessing
 import os
 import signal
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
+
+from schemas.framing import SchemaIds, installed_schema_ids, use_schema_ids
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,9 @@ class ClockSettings:
     topic: str
     producer_id: str
     tick_rate: int
+    # The worker's schema ids: a spawned process starts without them, and must write ticks
+    # in the framing the worker writes.
+    schema_ids: SchemaIds | None = field(default_factory=installed_schema_ids)
 
 
 class ClockProcess:
@@ -110,6 +115,7 @@ def run_clock(pipe: Connection, settings: ClockSettings) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     _raise_priority()
+    use_schema_ids(settings.schema_ids)
     paused = False
     ticker = Ticker(
         bootstrap=settings.bootstrap,

@@ -60,7 +60,8 @@ def test_the_known_settings_come_from_the_settings_classes() -> None:
         "MOLT_KAFKA_PASSWORD_FILE",
         "MOLT_TOPICS_PARTITIONS",
     } <= known
-    assert all(name.startswith(("MOLT_KAFKA_", "MOLT_TOPICS_", "MOLT_WORKER_", "MOLT_EDGE_")) for name in known)
+    prefixes = ("MOLT_KAFKA_", "MOLT_SCHEMA_REGISTRY_", "MOLT_TOPICS_", "MOLT_WORKER_", "MOLT_EDGE_")
+    assert all(name.startswith(prefixes) for name in known)
 
 
 def test_an_unknown_variable_is_named(edge_pod) -> None:

@@ -171,6 +171,25 @@ async def copy_run(stack: Stack, session_id: str, prefix: str, drop: int | None,
         await producer.stop()
 
 
+async def test_a_log_written_in_the_single_object_encoding_replays_equal(stack: Stack, played: list[dict]) -> None:
+    """The product writes the standard framing (magic byte 0, the registry's schema id);
+    a log written before it, in Avro's single-object encoding (what ``copy_run``'s
+    registry-less codec writes), still replays, frame by frame, equal."""
+    result = played[1]
+    session_id = result["sessionId"]
+    prefix = f"single-object-{secrets.token_hex(4)}."
+    await copy_run(stack, session_id, prefix, drop=None)
+    async with LogReader(stack.bootstrap) as reader:
+        for topics, first_bytes in ((RunTopics(), b"\x00"), (RunTopics.prefixed(prefix), b"\xc3\x01")):
+            log = RunLog(reader, stack.partitions, topics)
+            head = (await log.results(session_id))[session_id][0].value
+            records = await log.command_records([head])
+            assert records and {r.value[: len(first_bytes)] for r in records} == {first_bytes}
+    done = molt(stack, "replay", "--topic-prefix", prefix, session_id)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{result['ticks']} published frames compared" in done.stdout and done.stdout.strip().endswith("MATCH")
+
+
 async def test_replay_reports_a_copied_log_with_a_dropped_input(stack: Stack, played: list[dict]) -> None:
     results, _, _, index, tick = await lone_input(stack, played)
     session_id = results[0].value["sessionId"]
