@@ -46,9 +46,14 @@ def own_stack(topic_partitions: int, tmp_path_factory: pytest.TempPathFactory) -
 
 @pytest.fixture(scope="module")
 def own_edge(own_stack: Stack) -> Edge:
-    # Every spectator comes from this one address, and a batch starts while the last
-    # batch's seats may still count against it: the per-client bound is not under test.
-    return own_stack.start_edge("edge-memory", env=SHARED_EDGE_ENV | {"MOLT_EDGE_SEATS_PER_CLIENT_TOTAL": "1000"})
+    # Every spectator comes from this one address: its token rate and its seats (a batch
+    # starts while the last batch's seats may still count) are not what is under test.
+    unbounded = {
+        "MOLT_EDGE_SEATS_PER_CLIENT_TOTAL": "1000",
+        "MOLT_EDGE_PUBLIC_TOKEN_BURST": "1000",
+        "MOLT_EDGE_PUBLIC_TOKEN_PER_S": "1000",
+    }
+    return own_stack.start_edge("edge-memory", env=SHARED_EDGE_ENV | unbounded)
 
 
 async def held(http: httpx.AsyncClient, edge: Edge, worker_url: str) -> dict[str, int]:
