@@ -4,7 +4,8 @@ Every listed rung is measured, as asked. Past the last one, while the step just
 measured held, the ladder climbs by ``climb`` (0: it stops at the last listed rung),
 never past ``top``, so a run reports its ceiling (the largest load held, below one
 that was not) rather than only that the last listed load held. ``ceiling`` reads that
-from the steps measured; ``ladder_option`` builds the ladder a command line asks for.
+from the steps measured, ``ceiling_words`` says it in a table; ``ladder_option`` builds
+the ladder a command line asks for.
 """
 
 from __future__ import annotations
@@ -42,6 +43,12 @@ def ceiling(held: dict[int, bool]) -> dict:
     top = max((load for load, ok in held.items() if ok), default=None)
     found = any(not ok and (top is None or load > top) for load, ok in held.items())
     return {"ceiling": top, "ceiling_found": found}
+
+
+def ceiling_words(figures: dict) -> str:
+    """A table's words for the ``ceiling`` of ``figures``: the load, and whether it is one."""
+    found = "the ceiling: a larger N failed" if figures["ceiling_found"] else "no larger N failed: not a ceiling"
+    return f"{figures['ceiling'] or 'none'} ({found})"
 
 
 def ladder_option(asked: list[int] | None, climb: int | None, default: Ladder) -> Ladder:

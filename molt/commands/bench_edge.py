@@ -17,27 +17,31 @@ names a cluster); each figure is measured beside its baseline in the same run:
    fans frames out to the spectators already seated). Then the sequential tokens are
    claimed one after another: socket opened → ``welcome`` (``claim_to_welcome_ms``,
    which includes the owner accepting the occupancy).
-3. fan-out: for each N of ``--spectators`` (ascending; spectators carry over), N spectate
-   sockets spread over ``--watched`` sessions receive frames from the edge for
-   ``--seconds`` after ``--warmup``; then the same N plain sockets receive frames of the
-   same size at the same rate from a bare ``websockets`` broadcast server on this machine
-   (``molt.bench.broadcast``). The frames of the sessions watched are fed to the edge at
-   the tick rate by ``molt.bench.frames`` in the worker's stead: a bot's run may end at
-   any time (and does within seconds on a loaded machine), and the figure is the edge's
-   alone. The receivers are minimal WebSocket clients in ``--client-procs`` processes
-   of their own (``molt.bench.receivers``), whose CPU is reported so a reader sees who
-   limited. Figures and the bounds for "held" are in ``molt.bench.delivery``;
-   ``fanout_ratio`` compares the edge and the bare server at the largest N both reached. When
-   a worker is too loaded to decide seats in time, or the edge to open sockets, the
-   ladder stops at the N it could not reach, and the JSON says so in
-   ``fanout_stopped_early``.
+3. fan-out: for each N of ``--spectators`` (ascending; spectators carry over), and by
+   default on up by ``--climb`` while a step holds (``molt.bench.ladder``: the report's
+   ``ceiling`` is the largest N held, and ``ceiling_found`` says whether a larger one
+   failed), N spectate sockets spread over ``--watched`` sessions receive frames from
+   the edge for ``--seconds`` after ``--warmup``; then, at each N the edge reached, the
+   same N plain sockets receive frames of the same size at the same rate from a bare
+   ``websockets`` broadcast server on this machine (``molt.bench.broadcast``). The
+   frames of the sessions watched are fed to the edge at the tick rate by
+   ``molt.bench.frames`` in the worker's stead: a bot's run may end at any time (and
+   does within seconds on a loaded machine), and the figure is the edge's alone. The
+   receivers are minimal WebSocket clients in ``--client-procs`` processes of their own
+   (``molt.bench.receivers``), whose CPU is reported so a reader sees who limited.
+   Figures and the bounds for "held" are in ``molt.bench.delivery``; ``fanout_ratio``
+   compares the edge and the bare server at the largest N both reached. When a worker
+   is too loaded to decide seats in time, or the edge to open sockets, the ladder stops
+   at the N it could not reach, which counts as a step that failed, and the JSON says
+   so in ``fanout_stopped_early``.
 
 They run in the order 3, 2, 1. Seating the fan-out's spectators warms the broker, the
 worker and the edge up: on a broker just started, sequential seat decisions took about
 twice as long for the first ten seconds (p50 18 ms, then 9 ms once warm). Input → frame
 and its Kafka floor come last: a worker that cannot keep up with the sessions of 1 falls
 behind on the whole log, and every seat decision after that would wait for it.
-``--quick`` shrinks every size not given explicitly, for a smoke test.
+``--quick`` shrinks every size not given explicitly, for a smoke test, and does not
+climb unless ``--climb`` is given.
 """
 
 from __future__ import annotations
@@ -59,6 +63,7 @@ from molt.bench.delivery import HELD_DELAY_MS, HELD_DELIVERED, Delivery, deliver
 from molt.bench.frames import GAME as FRAME_FEED_GAME
 from molt.bench.frames import FrameFeed
 from molt.bench.harness import EXIT_USAGE, add_service_arguments, counts, interruptible, run_benchmark, worker_stack
+from molt.bench.ladder import Ladder, ceiling, ceiling_words, ladder_option
 from molt.bench.playerpool import PlayerPool
 from molt.bench.players import open_session
 from molt.bench.receivers import ReceiverPool, Target
@@ -85,6 +90,13 @@ SIZES: dict[str, tuple[Any, Any]] = {
     "player_procs": (4, 2),
     "roundtrips": (500, 50),
 }
+# Past the listed counts, the default ladder climbs by this many spectators while a step
+# holds, so a run reports the edge's ceiling rather than that 2,000 held. The top stays
+# under the 20,000 open files a process may have on the machine of docs/benchmarks.md
+# (ulimit -n): the edge holds a socket per spectator, and a step must fail for want of
+# capacity, not of file descriptors.
+CLIMB = 1000
+TOP = 16_000
 WATCHED_GAME = FRAME_FEED_GAME
 LIVE_TIMEOUT_S = 60.0
 # After a window, for the frames of its last ticks to reach the slowest spectator.
@@ -117,7 +129,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         )  # fmt: skip
 
     size("sessions", int, "live sessions played through the SDK for input → frame")
-    size("spectators", counts, "spectator counts to try, ascending")
+    size("spectators", counts, "spectator counts to try, ascending; the default climbs on by --climb")
     size("watched", int, "sessions the spectators are spread over")
     size("seconds", float, "measured window of each figure, s")
     size("warmup", float, "seconds before each fan-out window")
@@ -127,27 +139,41 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     size("client_procs", int, "processes holding the spectator sockets")
     size("player_procs", int, "processes the input → frame players are spread over")
     size("roundtrips", int, "raw Kafka round trips timed")
+    parser.add_argument(
+        "--climb", type=int, default=None, metavar="N",
+        help=f"past the last spectator count, add N spectators while a step holds, up to {TOP:,} "
+        f"(default {CLIMB} without --spectators or --quick, else 0: the counts as given)",
+    )  # fmt: skip
     parser.add_argument("--quick", action="store_true", help="tiny sizes, for a smoke test")
     add_service_arguments(parser, "the broker's, worker's and edge's")
 
 
 def run(args: argparse.Namespace) -> int:
+    # The spectator counts become a ladder: whether they were given decides its climb.
+    args.ladder = spectator_ladder(args)
     for name, (default, quick) in SIZES.items():
-        if getattr(args, name) is None:
-            value = quick if args.quick else default
-            setattr(args, name, counts(value) if name == "spectators" else value)
+        if getattr(args, name) is None and name != "spectators":
+            setattr(args, name, quick if args.quick else default)
     warmups = ("warmup", "input_warmup")
     positive = [name for name in SIZES if name != "spectators" and name not in warmups]
     if any(getattr(args, name) <= 0 for name in [*positive, "partitions"]) or any(
-        getattr(args, w) < 0 for w in warmups
+        (getattr(args, name) or 0) < 0 for name in [*warmups, "climb"]
     ):
-        print("error: every size must be positive, the warm-ups not negative")
+        print("error: every size must be positive, the warm-ups and --climb not negative")
         return EXIT_USAGE
     return run_benchmark(args, "edge", _with_services, _print_table)
 
 
+def spectator_ladder(args: argparse.Namespace) -> Ladder:
+    """The fan-out's ladder: ``--spectators`` (or the default counts, ``--quick``'s for a
+    smoke test), climbing as ``ladder_option`` says; ``--quick``'s only with ``--climb``."""
+    default, quick = SIZES["spectators"]
+    rungs = counts(quick if args.quick else default)
+    return ladder_option(args.spectators, args.climb, Ladder(rungs, 0 if args.quick else CLIMB, TOP))
+
+
 def _with_services(args: argparse.Namespace, root: Path) -> dict:
-    seats_per_session = math.ceil(args.spectators[-1] / args.watched)
+    seats_per_session = math.ceil(args.ladder.highest / args.watched)
     limit = max(EdgeSettings().spectators_max_limit, seats_per_session, args.seat_requests)
     env = {**EDGE_ENV, "MOLT_EDGE_SPECTATORS_MAX_LIMIT": str(limit)}
     with worker_stack(root, args.partitions, WORKER, env) as (stack, worker):
@@ -168,12 +194,12 @@ async def _measure(args: argparse.Namespace, bootstrap: str, edge_url: str, pids
     async with await MoltClient.register(edge_url, "bench-edge") as client:
         # Sessions no player joins: they wait, never end, and grant seats like live ones.
         seat_session = await open_session(client, WATCHED_GAME, spectators_max=args.seat_requests)
-        per_session = math.ceil(args.spectators[-1] / args.watched)
+        per_session = math.ceil(args.ladder.highest / args.watched)
         watched = [await open_session(client, WATCHED_GAME, spectators_max=per_session) for _ in range(args.watched)]
         async with FrameFeed(bootstrap, watched, tick_rate):
             edge_steps, concurrent, stopped = await _fanout_edge(args, edge_url, watched, tick_rate, pids.edge)
         if not edge_steps:
-            raise ProcessFailed(f"no spectators could be seated: {stopped}")
+            raise ProcessFailed(f"no spectators could be seated: {stopped and stopped.reason}")
         measured = [step.delivery.spectators for step in edge_steps]
         bare_steps = await _fanout_bare(args, tick_rate, measured, edge_steps[-1].mean_frame_bytes)
         print(f"timing {args.seat_requests} seat decisions, one at a time…", flush=True)
@@ -195,11 +221,15 @@ async def _measure(args: argparse.Namespace, bootstrap: str, edge_url: str, pids
             f"({inputs['samples']} of {inputs['inputs_sent']} inputs covered in time)",
             flush=True,
         )
+    # A step that could not be seated and connected is a step that failed.
+    held = {step.delivery.spectators: step.delivery.held for step in edge_steps}
     return {
         **_report(args, tick_rate, floor, inputs, sequential, concurrent, edge_steps, bare_steps),
+        **ceiling(held if stopped is None else {**held, stopped.spectators: False}),
+        "fanout_ladder": asdict(args.ladder),
         "http_floor_ms": http_ms,
         "claim_to_welcome_ms": claims,
-        "fanout_stopped_early": stopped,
+        "fanout_stopped_early": stopped and f"N={stopped.spectators}: {stopped.reason}",
     }
 
 
@@ -256,16 +286,25 @@ class _Step:
         return {**asdict(self.delivery), "server_cpu_pct": self.server_cpu_pct, "held": self.delivery.held}
 
 
+@dataclass(frozen=True)
+class _Stopped:
+    """The N the edge's ladder could not seat and connect, and why."""
+
+    spectators: int
+    reason: str
+
+
 async def _fanout_edge(
     args: argparse.Namespace, edge_url: str, watched: list[str], tick_rate: int, edge_pid: int
-) -> tuple[list[_Step], list[float], str | None]:
-    """The edge's steps, the seat latencies of seating them, and why the ladder stopped early, if it did."""
+) -> tuple[list[_Step], list[float], _Stopped | None]:
+    """The edge's steps, the seat latencies of seating them, and where and why the ladder
+    stopped early, if it did."""
     pool = ReceiverPool(args.client_procs)
     steps: list[_Step] = []
     seat_ms: list[float] = []
     try:
         connected = 0
-        for n in args.spectators:
+        for n in args.ladder.steps(lambda: steps[-1].delivery.held):
             print(f"edge fan-out N={n}: seating and connecting {n - connected} spectators…", flush=True)
             targets: list[Target] = []
             try:
@@ -280,7 +319,7 @@ async def _fanout_edge(
                 # A worker too loaded to decide seats in time, or an edge too loaded to
                 # open sockets in time: this N cannot be reached, the smaller ones stand.
                 print(f"warning: N={n} could not be seated and connected, stopping there: {exc}", flush=True)
-                return steps, seat_ms, f"N={n}: {exc}"
+                return steps, seat_ms, _Stopped(n, str(exc))
             connected = n
             steps.append(await _window(args, pool, n, tick_rate, edge_pid, "edge"))
     finally:
@@ -437,6 +476,7 @@ def _print_table(report: dict) -> None:
         f"\nheld: delivered ≥ {bounds['delivered']:.0%} of N × {report['tick_rate']} frames/s and p99 delay "
         f"behind the first spectator ≤ {bounds['delay_p99_ms']:g} ms"
     )
+    print(f"largest N the edge held: {ceiling_words(report)}")
     print(
         f"\n{'N':>6}  {'server':<6}{'frames/s':>10}{'deliv.':>8}{'source/s':>9}{'delay ms p50/p99':>18}"
         f"{'worst/s':>9}{'bytes':>7}{'server CPU':>11}  clients CPU  held"

@@ -49,7 +49,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from molt.bench.harness import EXIT_USAGE, add_service_arguments, counts, run_with_worker
-from molt.bench.ladder import Ladder, ladder_option
+from molt.bench.ladder import Ladder, ceiling_words, ladder_option
 from molt.bench.runtimeladder import WORKER, LadderOptions, measure_ladder
 from molt.stack import Worker
 
@@ -130,6 +130,5 @@ def _print_table(report: dict) -> None:
     print(f"Kafka produce → consume round trip (the floor), ms p50/p99: {pair(report['kafka_roundtrip_ms'])}")
     print(
         f"largest N within p99 jitter ≤ {bounds['jitter_p99']:g} ms and p99 tick→frame ≤ "
-        f"{bounds['tick_to_frame_p99']:g} ms: {report['max_sessions_at_30hz'] or 'none'}"
-        f" ({'the ceiling: a larger N failed' if report['ceiling_found'] else 'no larger N failed: not a ceiling'})"
+        f"{bounds['tick_to_frame_p99']:g} ms: {ceiling_words(report)}"
     )

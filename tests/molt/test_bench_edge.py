@@ -49,7 +49,15 @@ def test_bench_edge_writes_the_figures(topic_partitions: int, tmp_path: Path) ->
         report["fanout_frames_per_s"] / report["bare_broadcast_frames_per_s"], abs=1e-3
     )
     assert report["spectators_held_at_30hz"] in (None, 4, 8)
+    # --quick measures its counts as given: no climb past 8 (test_bench_edge_ladder holds the climb).
     assert [step["spectators"] for step in report["steps"]] == [4, 8]
+    assert report["fanout_ladder"]["rungs"] == [4, 8] and report["fanout_ladder"]["climb"] == 0
+    assert report["fanout_stopped_early"] is None
+    # The ceiling is the largest N the edge held, found when a larger N was measured and failed.
+    held = {step["spectators"]: step["edge"]["held"] for step in report["steps"]}
+    assert report["ceiling"] == report["spectators_held_at_30hz"]
+    assert report["ceiling"] in (None, *[n for n, ok in held.items() if ok])
+    assert report["ceiling_found"] is any(not ok and n > (report["ceiling"] or 0) for n, ok in held.items())
     for step in report["steps"]:
         for server in ("edge", "bare"):
             figures = step[server]
@@ -66,3 +74,4 @@ def test_bench_edge_writes_the_figures(topic_partitions: int, tmp_path: Path) ->
     edge_bytes, bare_bytes = last["edge"]["mean_frame_bytes"], last["bare"]["mean_frame_bytes"]
     assert abs(edge_bytes - bare_bytes) < 0.1 * edge_bytes
     assert "spectators held at 30 Hz" in done.stdout
+    assert "largest N the edge held: " in done.stdout

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from molt.bench.ladder import Ladder, ceiling, ladder_option
+from molt.bench.ladder import Ladder, ceiling, ceiling_words, ladder_option
 
 
 def _climb(ladder: Ladder, holds_up_to: int) -> list[int]:
@@ -35,3 +35,8 @@ def test_counts_on_the_command_line_are_measured_as_given_unless_a_climb_is_aske
     assert ladder_option([5, 10], None, default) == Ladder([5, 10], 0, 10_000)
     assert ladder_option([5, 10], 5, default) == Ladder([5, 10], 5, 10_000)
     assert _climb(ladder_option(None, 0, default), holds_up_to=10**6) == [100, 250]
+
+
+def test_a_table_says_whether_its_figure_is_a_ceiling() -> None:
+    assert ceiling_words(ceiling({4: True, 8: False})) == "4 (the ceiling: a larger N failed)"
+    assert ceiling_words(ceiling({4: True, 8: True})) == "8 (no larger N failed: not a ceiling)"
