@@ -52,6 +52,7 @@ from aiokafka.errors import KafkaError
 
 from infra.aio import run_on_own_loop
 from infra.instancerecord import InstanceRecord
+from infra.javatools import JavaTools, alive, signal_and_wait
 from infra.kafkaclients import client_options
 from infra.securebroker import SecuredListeners
 from infra.settings import REPO_ROOT, KafkaSettings
@@ -88,6 +89,9 @@ class LocalKafkaError(RuntimeError):
 
 class PortInUseError(LocalKafkaError):
     """A port the broker needs is taken by a process this instance knows nothing of."""
+
+
+TOOLS = JavaTools("the local Kafka", LocalKafkaError)
 
 
 def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
@@ -169,20 +173,6 @@ def stderr_report(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _tool(name: str) -> str:
-    found = shutil.which(name)
-    if found is None:
-        raise LocalKafkaError(f"{name!r} is not on PATH; the local Kafka needs it")
-    return found
-
-
-def _java() -> str:
-    java_home = os.environ.get("JAVA_HOME")
-    if java_home and (Path(java_home) / "bin" / "java").exists():
-        return str(Path(java_home) / "bin" / "java")
-    return _tool("java")
-
-
 def _start_failed(what: str, path: Path) -> LocalKafkaError:
     """The error for a start that failed: the broker log's first error, which names the
     cause, in the summary line; the log's tail in the details."""
@@ -195,36 +185,6 @@ def _start_failed(what: str, path: Path) -> LocalKafkaError:
     cause = "no error logged" if first_error is None else " / ".join(lines[first_error:][:ERROR_CONTEXT_LINES])
     tail = f"last lines of {path}:\n" + "\n".join(lines[-LOG_TAIL_LINES:])
     return LocalKafkaError(f"{what}: {cause} (log {path})", tail)
-
-
-def _alive(pid: int) -> bool:
-    """Whether ``pid`` runs; reaps it first if it is our own exited child."""
-    try:
-        reaped, _ = os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        # Not our child: whoever started it reaps it, so existence is enough.
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:  # it exists, under another user
-            pass
-        return True
-    return reaped == 0
-
-
-def _signal_and_wait(pid: int, sig: signal.Signals, grace_s: float) -> bool:
-    """Signal the process group led by ``pid``; True once ``pid`` is gone within ``grace_s``."""
-    try:
-        os.killpg(pid, sig)
-    except ProcessLookupError:
-        pass
-    deadline = time.monotonic() + grace_s
-    while _alive(pid):
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(POLL_S / 2)
-    return True
 
 
 def listening(host: str, port: int) -> bool:
@@ -309,18 +269,11 @@ class LocalKafka:
         # Whatever a failed or older run left there must not mix into the new set.
         shutil.rmtree(self.lib_dir, ignore_errors=True)
         self._lib_marker.unlink(missing_ok=True)
-        command = [
-            _tool("mvn"), "-q", "-B", "-f", str(POM),
-            f"-Dmaven.repo.local={self.settings.cache_dir / 'm2'}",
-            f"-Dkafka.version={version}",
-            f"-Dlib.dir={self.lib_dir}",
-            "dependency:copy-dependencies",
-        ]  # fmt: skip
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise LocalKafkaError(
-                f"resolving Kafka {version} failed (mvn exit {done.returncode}):\n{done.stdout}{done.stderr}"
-            )
+        TOOLS.maven(
+            f"Kafka {version}",
+            self.settings.cache_dir / "m2",
+            ["-f", str(POM), f"-Dkafka.version={version}", f"-Dlib.dir={self.lib_dir}", "dependency:copy-dependencies"],
+        )
         check_single_kafka_version(self.lib_dir, version)
         self._lib_marker.write_text(pom_hash)
         self._report(f"resolved Kafka {version} in {time.monotonic() - started:.1f} s")
@@ -329,7 +282,7 @@ class LocalKafka:
     def running(self) -> InstanceRecord | None:
         """The record of this broker while it runs, else None (a stale pid file is ignored)."""
         record = InstanceRecord.read(self.pid_path)
-        return record if record is not None and _alive(record.pid) and self._is_ours(record.pid) else None
+        return record if record is not None and alive(record.pid) and self._is_ours(record.pid) else None
 
     def pid(self) -> int | None:
         record = self.running()
@@ -399,7 +352,7 @@ class LocalKafka:
         pid = self.pid()
         if pid is None:
             raise LocalKafkaError(f"node {self.node_id} at {self.bootstrap} is not running")
-        if not _signal_and_wait(pid, signal.SIGKILL, KILL_GRACE_S):
+        if not signal_and_wait(pid, signal.SIGKILL, KILL_GRACE_S):
             raise LocalKafkaError(f"Kafka (pid {pid}) survived SIGKILL")
         self.pid_path.unlink(missing_ok=True)
         self._spawned = None
@@ -418,7 +371,7 @@ class LocalKafka:
 
     def _java_command(self, lib_dir: Path, main_class: str, *args: str) -> list[str]:
         return [
-            _java(), JVM_INITIAL_HEAP, f"-Xmx{self.settings.heap_mb}m",
+            TOOLS.java(), JVM_INITIAL_HEAP, f"-Xmx{self.settings.heap_mb}m",
             "-Djava.awt.headless=true",
             f"-Dlog4j2.configurationFile={LOG4J_CONFIG}",
             f"-XX:ErrorFile={self.settings.log_dir / 'hs_err_pid%p.log'}",
@@ -463,7 +416,7 @@ class LocalKafka:
         s = self.settings
         deadline = time.monotonic() + s.start_timeout_s
         while time.monotonic() < deadline:
-            if not _alive(pid):
+            if not alive(pid):
                 raise _start_failed("Kafka exited while starting", self.log_path)
             if listening(s.host, s.port) and run_on_own_loop(_lists_itself(self.bootstrap, s, self.node_id)):
                 return
@@ -473,7 +426,7 @@ class LocalKafka:
     def _end(self, pid: int) -> None:
         """SIGTERM the broker's process group, SIGKILL it if it lingers, wait until gone."""
         for sig, grace_s in ((signal.SIGTERM, STOP_GRACE_S), (signal.SIGKILL, KILL_GRACE_S)):
-            if _signal_and_wait(pid, sig, grace_s):
+            if signal_and_wait(pid, sig, grace_s):
                 # Only its own record: a broker started meanwhile by another start keeps its own.
                 record = InstanceRecord.read(self.pid_path)
                 if record is None or record.pid == pid:

@@ -27,7 +27,8 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from infra.localkafka import LocalKafkaError, PortInUseError, _java, _signal_and_wait, _tool, free_port, listening
+from infra.javatools import JavaTools, signal_and_wait
+from infra.localkafka import LocalKafkaError, PortInUseError, free_port, listening
 from infra.settings import SchemaRegistrySettings
 
 GROUP, ARTIFACT = "io.apicurio", "apicurio-registry-app"
@@ -38,7 +39,10 @@ POLL_S = 0.2
 
 
 class LocalRegistryError(LocalKafkaError):
-    """The local registry could not be resolved or started; ``summary`` is one line."""
+    """The local registry could not be resolved or started."""
+
+
+TOOLS = JavaTools("the local schema registry", LocalRegistryError)
 
 
 class LocalRegistry:
@@ -74,19 +78,16 @@ class LocalRegistry:
         self._report(f"resolving Apicurio Registry {version} from Maven Central into {self.app_dir}…")
         shutil.rmtree(self.app_dir, ignore_errors=True)
         download = self.settings.cache_dir / "download"
-        command = [
-            _tool("mvn"), "-q", "-B",
-            f"-Dmaven.repo.local={self.settings.cache_dir / 'm2'}",
-            f"-Dartifact={GROUP}:{ARTIFACT}:{version}:tar.gz:all",
-            f"-DoutputDirectory={download}",
-            # 2.8: later releases read the artifact's parent pom, which Maven Central does not serve for 3.0.9.
-            "org.apache.maven.plugins:maven-dependency-plugin:2.8:copy",
-        ]  # fmt: skip
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise LocalRegistryError(
-                f"resolving Apicurio Registry {version} failed (mvn exit {done.returncode})", done.stdout + done.stderr
-            )
+        TOOLS.maven(
+            f"Apicurio Registry {version}",
+            self.settings.cache_dir / "m2",
+            [
+                f"-Dartifact={GROUP}:{ARTIFACT}:{version}:tar.gz:all",
+                f"-DoutputDirectory={download}",
+                # 2.8: later releases read the artifact's parent pom, which Maven Central does not serve for 3.0.9.
+                "org.apache.maven.plugins:maven-dependency-plugin:2.8:copy",
+            ],
+        )
         archive = download / f"{ARTIFACT}-{version}-all.tar.gz"
         with tarfile.open(archive) as tar:
             tar.extractall(self.app_dir, filter="data")
@@ -120,7 +121,7 @@ class LocalRegistry:
             self.data_dir.mkdir(parents=True, exist_ok=True)
             storage = f"jdbc:h2:file:{self.data_dir / 'registry'}"
         command = [
-            _java(), *JVM_OPTIONS,
+            TOOLS.java(), *JVM_OPTIONS,
             f"-Dquarkus.http.host={s.host}", f"-Dquarkus.http.port={s.port}",
             f"-Dapicurio.datasource.url={storage}",
             "-jar", str(runner),
@@ -158,8 +159,8 @@ class LocalRegistry:
         process, self._process = self._process, None
         if process is None:
             return False
-        if process.poll() is None and not _signal_and_wait(process.pid, signal.SIGTERM, STOP_GRACE_S):
-            _signal_and_wait(process.pid, signal.SIGKILL, STOP_GRACE_S)
+        if process.poll() is None and not signal_and_wait(process.pid, signal.SIGTERM, STOP_GRACE_S):
+            signal_and_wait(process.pid, signal.SIGKILL, STOP_GRACE_S)
         process.wait()
         return True
 

@@ -9,9 +9,11 @@ socket following the stream (``app.ws.outbox.Outbox`` decides which do).
 
 A socket's inflater can follow a stream only from a point where the stream refers to
 nothing before it: every ``resync_frames`` frames the stream is fully flushed, which
-starts an epoch. A socket joins at the start of an epoch and follows it while it gets
-every one of its messages; one it misses (queued behind other messages, or a full
-buffer) puts it back on plain frames until the next epoch. Plain frames and every other
+starts an epoch, and so does a fresh stream's first frame (the fan-out keeps a session's
+stream only while one of its sockets can take it, ``app.ws.fanout``). A socket joins at
+the start of an epoch and follows it while it gets every one of its messages; one it
+misses (queued behind other messages, or a full buffer) puts it back on plain frames
+until the next epoch. Plain frames and every other
 message go with RSV1 clear, which RFC 7692 allows message by message, and leave the
 inflater's window alone: so the edge never compresses anything per socket
 (``SharedStreamDeflateFactory``), which also spares each socket a compressor.

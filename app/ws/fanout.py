@@ -11,7 +11,8 @@ and counts come on other topics than the view that says it ended, so they may co
 it: a bounded memory of the ended runs (``ENDED_MEMORY``) keeps them from coming back.
 
 Sockets that negotiated permessage-deflate get a watched session's frames from one
-deflate stream per session, compressed once per frame (``app.ws.deflate``).
+deflate stream per session, compressed once per frame (``app.ws.deflate``). A session
+keeps its stream only while one of its sockets can take it: the others cost no compression.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import asyncio
 from aiokafka.structs import ConsumerRecord
 
 from app.tickindex import TickIndex
-from app.ws.deflate import SessionDeflate
+from app.ws.deflate import DeflatedFrame, SessionDeflate
 from app.ws.messages import Close, End, Frame, Spectators
 from app.ws.outbox import Outbox
 from app.ws.wire import text_frame
@@ -38,7 +39,8 @@ class Fanout:
     def __init__(self, codec: Codec, index: TickIndex, deflate_resync_frames: int = 0) -> None:
         self._codec = codec
         self._index = index
-        # Each watched session's frames as one deflate stream (app.ws.deflate); 0: frames go plain.
+        # Each watched session's frames as one deflate stream (app.ws.deflate), while one of its
+        # sockets can take it; 0: frames go plain.
         self._resync_frames = deflate_resync_frames
         self._streams: dict[str, SessionDeflate] = {}
         self.latest: dict[str, Frame] = {}
@@ -96,7 +98,7 @@ class Fanout:
                 text = frame.encode()
                 payload = text.encode()
                 framed = text_frame(payload)
-                deflated = self._stream(session_id).frame(payload) if self._resync_frames else None
+                deflated = self._deflated(session_id, watchers, payload)
                 on_wire = on_stream = 0
                 for outbox in watchers:
                     if outbox.push_frame(text, framed, deflated):
@@ -106,11 +108,17 @@ class Fanout:
                 self.frames_on_wire += on_wire
                 self.frames_deflated += on_stream
 
-    def _stream(self, session_id: str) -> SessionDeflate:
+    def _deflated(self, session_id: str, watchers: set[Outbox], payload: bytes) -> DeflatedFrame | None:
+        """The frame on its session's stream while a watcher can take the stream; else None,
+        and the stream is let go of: nobody reads it, and a socket that can comes in at a
+        fresh stream, whose first frame starts an epoch as a full flush does."""
+        if not self._resync_frames or not any(outbox.takes_streams() for outbox in watchers):
+            self._streams.pop(session_id, None)
+            return None
         stream = self._streams.get(session_id)
         if stream is None:
             stream = self._streams[session_id] = SessionDeflate(self._resync_frames)
-        return stream
+        return stream.frame(payload)
 
     def on_session_view(self, session_id: str, view: SessionView) -> None:
         """A sessions-view update: tell the watchers when the run ended."""

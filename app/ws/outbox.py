@@ -85,7 +85,7 @@ class Outbox:
 
     def _on_stream(self, deflated: DeflatedFrame, straight: bool) -> bool:
         """Whether the frame went on the wire deflated; keeps or drops the socket's place on the stream."""
-        if not straight or self.wire is None or not self._takes_streams():
+        if not straight or self.wire is None or not self.takes_streams():
             self.deflate_epoch = None  # this frame goes plain or queued: the stream goes on without it
             return False
         if deflated.starts_epoch:
@@ -97,7 +97,8 @@ class Outbox:
         self.deflate_epoch = None
         return False
 
-    def _takes_streams(self) -> bool:
+    def takes_streams(self) -> bool:
+        """Whether the socket's client can inflate its session's deflate stream."""
         if self._follows_streams is None and self.wire is not None:
             self._follows_streams = self.wire.follows_streams  # stays None until the handshake is done
         return bool(self._follows_streams)

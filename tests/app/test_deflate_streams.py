@@ -1,18 +1,20 @@
 """Frames deflated once per session: every socket following the stream inflates each
 frame to its exact text with an inflater nobody here wrote (``websockets``'), joining
-only where an epoch starts; a socket that misses a frame goes plain until the next."""
+only where an epoch starts; a socket that misses a frame goes plain until the next. A
+session none of whose sockets can take the stream compresses nothing."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+import pytest
 from websockets.exceptions import ProtocolError
 from websockets.extensions.permessage_deflate import PerMessageDeflate
 from websockets.frames import Frame, Opcode
 
 from app.tickindex import TickIndex
 from app.ws import messages as m
-from app.ws.deflate import WINDOW_BITS, SessionDeflate
+from app.ws.deflate import WINDOW_BITS, DeflatedFrame, SessionDeflate
 from app.ws.fanout import Fanout
 from app.ws.outbox import Outbox
 from app.ws.wire import text_frame
@@ -46,6 +48,37 @@ def inflate(inflater: PerMessageDeflate, framed: bytes) -> bytes:
         size, at = int.from_bytes(framed[2:4], "big"), 4
     assert len(framed) == at + size
     return bytes(inflater.decode(Frame(Opcode.TEXT, framed[at:], rsv1=True)).data)
+
+
+def feed(fanout: Fanout, texts: list[bytes], tick: int) -> None:
+    """Frame ``tick`` of ``texts`` to the fan-out, as session ``ses_a``'s frame batch."""
+    state = texts[tick].split(b',"state":', 1)[1][:-1].decode()
+    fanout.on_frames(batch("ses_a", tick, 0, state))
+
+
+def received(wire: FakeWire) -> list[tuple[bool, bytes]]:
+    """What the client reads, each message with whether it came deflated (one inflater a socket)."""
+    inflater = client_inflater()
+    return [
+        (True, inflate(inflater, framed)) if framed[0] == _FIN_RSV1_TEXT else (False, framed) for framed in wire.written
+    ]
+
+
+def expected(texts: list[bytes], deflated_ticks: set[int], ticks: Iterable[int]) -> list[tuple[bool, bytes]]:
+    return [(True, texts[n]) if n in deflated_ticks else (False, text_frame(texts[n])) for n in ticks]
+
+
+def compressions(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """Every text any session's stream compresses from now on, in order."""
+    seen: list[bytes] = []
+    compress = SessionDeflate.frame
+
+    def frame(stream: SessionDeflate, text: bytes) -> DeflatedFrame:
+        seen.append(text)
+        return compress(stream, text)
+
+    monkeypatch.setattr(SessionDeflate, "frame", frame)
+    return seen
 
 
 def test_an_inflater_that_joins_where_an_epoch_starts_reads_every_frame_after_exactly() -> None:
@@ -88,8 +121,7 @@ def test_sockets_follow_the_stream_from_an_epoch_start_until_they_miss_a_frame()
     fanout.join("ses_a", Outbox(close_on_end=True, wire=plain_only))  # type: ignore[arg-type]
 
     def tick(n: int) -> None:
-        state = texts[n].split(b',"state":', 1)[1][:-1].decode()
-        fanout.on_frames(batch("ses_a", n, 0, state))
+        feed(fanout, texts, n)
 
     tick(0)
     fanout.join("ses_a", Outbox(close_on_end=True, wire=late))  # type: ignore[arg-type]
@@ -102,21 +134,10 @@ def test_sockets_follow_the_stream_from_an_epoch_start_until_they_miss_a_frame()
     for n in range(5, 9):
         tick(n)
 
-    def received(wire: FakeWire) -> list[tuple[bool, bytes]]:
-        """What the client reads, each message with whether it came deflated (one inflater a socket)."""
-        inflater = client_inflater()
-        return [
-            (True, inflate(inflater, framed)) if framed[0] == _FIN_RSV1_TEXT else (False, framed)
-            for framed in wire.written
-        ]
-
-    def expected(deflated_ticks: set[int], ticks: Iterable[int]) -> list[tuple[bool, bytes]]:
-        return [(True, texts[n]) if n in deflated_ticks else (False, text_frame(texts[n])) for n in ticks]
-
-    assert received(plain_only) == expected(set(), range(9))
-    assert received(late) == expected({3, 4, 5, 6, 7, 8}, range(1, 9))  # on the stream from tick 3
+    assert received(plain_only) == expected(texts, set(), range(9))
+    assert received(late) == expected(texts, {3, 4, 5, 6, 7, 8}, range(1, 9))  # on the stream from tick 3
     # tick 4 went through its sender; 5, mid-epoch, plain; back on the stream at 6
-    assert received(early) == expected({0, 1, 2, 3, 6, 7, 8}, [0, 1, 2, 3, 5, 6, 7, 8])
+    assert received(early) == expected(texts, {0, 1, 2, 3, 6, 7, 8}, [0, 1, 2, 3, 5, 6, 7, 8])
 
 
 def test_a_count_told_between_frames_goes_on_the_wire_and_keeps_the_socket_on_the_stream() -> None:
@@ -134,3 +155,50 @@ def test_a_count_told_between_frames_goes_on_the_wire_and_keeps_the_socket_on_th
     read = [framed if framed == count else inflate(inflater, framed) for framed in wire.written]
     assert read == [texts[0], texts[1], count, texts[2], texts[3]]
     assert outbox.drain() == []
+
+
+def test_a_session_whose_sockets_all_go_plain_compresses_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    compressed = compressions(monkeypatch)
+    texts = frames_of_a_run(7)
+    fanout = Fanout(CODEC, TickIndex(), deflate_resync_frames=3)
+    wires = [FakeWire(follows_streams=False), FakeWire(follows_streams=False)]
+    for wire in wires:
+        fanout.join("ses_a", Outbox(close_on_end=True, wire=wire))  # type: ignore[arg-type]
+    for n in range(7):
+        feed(fanout, texts, n)
+    assert compressed == []
+    assert fanout.held()["fanout.streams"] == 0
+    assert [received(wire) for wire in wires] == [expected(texts, set(), range(7))] * 2
+    assert (fanout.frames_on_wire, fanout.frames_deflated) == (14, 0)
+
+
+def test_a_deflate_socket_that_comes_to_a_plain_session_reads_every_frame_from_its_join(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    compressed = compressions(monkeypatch)
+    texts = frames_of_a_run(17)
+    fanout = Fanout(CODEC, TickIndex(), deflate_resync_frames=5)
+    plain = FakeWire(follows_streams=False)
+    fanout.join("ses_a", Outbox(close_on_end=True, wire=plain))  # type: ignore[arg-type]
+    for n in range(4):
+        feed(fanout, texts, n)
+    # Off the old epochs' grid (0, 5, 10): the stream starts, fresh, at the join.
+    first = FakeWire(follows_streams=True)
+    first_outbox = Outbox(close_on_end=True, wire=first)  # type: ignore[arg-type]
+    fanout.join("ses_a", first_outbox)
+    for n in range(4, 11):  # one epoch of 5 frames, fully flushed, then the next
+        feed(fanout, texts, n)
+    fanout.leave("ses_a", first_outbox)
+    for n in (11, 12):
+        feed(fanout, texts, n)
+    assert fanout.held()["fanout.streams"] == 0, "nobody left who could read the stream"
+    second = FakeWire(follows_streams=True)
+    fanout.join("ses_a", Outbox(close_on_end=True, wire=second))  # type: ignore[arg-type]
+    for n in range(13, 17):
+        feed(fanout, texts, n)
+
+    assert received(first) == expected(texts, set(range(4, 11)), range(4, 11))
+    assert received(second) == expected(texts, set(range(13, 17)), range(13, 17))
+    assert received(plain) == expected(texts, set(), range(17))
+    assert compressed == texts[4:11] + texts[13:17]
+    assert fanout.frames_deflated == len(compressed)
