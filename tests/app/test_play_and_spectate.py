@@ -15,6 +15,7 @@ from websockets.asyncio.client import connect
 from app.tokens import TokenIssuer, TokenKeys
 from infra.aio import cancel_and_wait
 from infra.settings import EdgeSettings
+from molt.bench.bots import BOT_LEAD_TICKS
 from molt.sdk import MoltApiError, MoltClient
 from streams.sim.bots import reference_policy
 from tests.wallets import wallet_access_token
@@ -67,9 +68,11 @@ def frames_sent(edge_url: str, path: str) -> float:
 @contextlib.asynccontextmanager
 async def a_live_run(client: MoltClient, session_id: str) -> AsyncIterator[None]:
     """A Flappy Bots run played by the reference bot, entered once it is live; the player
-    closes its socket on the way out."""
+    closes its socket on the way out. The bot plans a tick ahead, as the bench's do: on a
+    loaded machine its inputs land a tick late, and a run that crashes early would end the
+    test's reading before it saw enough frames."""
     live = asyncio.Event()
-    policy = reference_policy("flappy-bots")
+    policy = reference_policy("flappy-bots", BOT_LEAD_TICKS)
 
     def play(state: dict) -> str | None:
         live.set()
