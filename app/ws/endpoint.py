@@ -173,7 +173,13 @@ class SocketSession:
             )
         )
         # No await since the latest frame was read: the next frame cannot slip between.
-        self.fanout.join(self.session_id, self.outbox)
+        if not self.fanout.join(self.session_id, self.outbox):
+            # The run ended while this socket was being seated or welcomed: the end went to
+            # the watchers before this one joined, so it is told here, or it would wait forever.
+            ended = self.bus.sessions.get(self.session_id)
+            self.send(m.End(ended.result if ended is not None else None))
+            if self.outbox.close_on_end:
+                self.outbox.close(m.Close.NORMAL)
 
     async def pump(self) -> None:
         """Send the outbox until it closes or the socket goes away."""

@@ -54,8 +54,13 @@ class Fanout:
         self.frames_on_wire = 0
         self.frames_deflated = 0  # of those on the wire, how many on their session's deflate stream
 
-    def join(self, session_id: str, outbox: Outbox) -> None:
+    def join(self, session_id: str, outbox: Outbox) -> bool:
+        """Add a watcher of the session; False, and nothing added, when its run has ended:
+        its end went out before this join, and the caller must tell it."""
+        if session_id in self._ended:
+            return False
         self._outboxes.setdefault(session_id, set()).add(outbox)
+        return True
 
     def leave(self, session_id: str, outbox: Outbox) -> None:
         watchers = self._outboxes.get(session_id)
