@@ -85,6 +85,8 @@ class Spectator:
         self.frames: list[tuple[float, int]] = []  # (arrival, s; tick)
         self.viewer_id: str | None = None
         self.over = False
+        self.on: str | None = None  # the edge it watches through now, and what it last got
+        self.last: str = ""
 
     async def watch(self) -> None:
         for edge in cycle(self.edges):
@@ -111,10 +113,12 @@ class Spectator:
         assert answer.status_code == 200, answer.text
         token = answer.json()
         self.viewer_id = token["viewerId"]
+        self.on = edge.url
         async with connect(token["wsUrl"]) as ws:
             await ws.send(json.dumps({"t": "auth", "token": token["token"]}))
             async for text in ws:
                 message = json.loads(text)
+                self.last = message["t"]
                 if message["t"] == "frame":
                     self.frames.append((time.time(), message["tick"]))
                 elif message["t"] == "end":
@@ -337,7 +341,19 @@ class Match:
                 await asyncio.wait(self.keepers, timeout=0.5)
             self._raise_failure()
             published = await r.until(results_for(set(self.sessions)), FAULT_TIMEOUT_S)
-        await asyncio.wait_for(asyncio.gather(*self.tasks), FAULT_TIMEOUT_S)
+        _, waiting = await asyncio.wait(self.tasks, timeout=FAULT_TIMEOUT_S)
+        if waiting:
+            stuck = [s for s, task in zip(self.spectators, self.tasks, strict=True) if task in waiting]
+            raise TimeoutError(
+                f"at {time.time():.1f}, {len(stuck)} spectators never saw their run end: "
+                + "; ".join(
+                    f"{s.session_id} on {s.on} ({len(s.frames)} frames, last tick "
+                    f"{s.frames[-1][1] if s.frames else None} at {s.frames[-1][0] if s.frames else 0:.1f}, "
+                    f"last message {s.last!r}, run's last frame "
+                    f"{[f['seq'] for f in self.log.frames[s.session_id][-1:]]}, ended {self.log.ended(s.session_id)})"
+                    for s in stuck
+                )
+            )
         return {result["sessionId"]: result for result in published if result["sessionId"] in self.sessions}
 
     async def check_acknowledged_inputs(self, results: dict[str, dict]) -> None:

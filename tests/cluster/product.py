@@ -16,12 +16,14 @@ from molt.stack import READY_TIMEOUT_S, Edge, Stack, Worker
 from tests.cluster.replicas import wait_full_isr
 
 NODES = 3
-# The production layout (DESIGN.md §5), and public spectate tokens without a budget:
-# every spectator of a test comes from one address.
+# The production layout (DESIGN.md §5), and public spectate tokens and seats without a
+# bound per client address: every spectator of a test comes from one address.
 PRODUCT_ENV = {
     "MOLT_TOPICS_REPLICATION_FACTOR": "3",
     "MOLT_TOPICS_MIN_INSYNC_REPLICAS": "2",
     "MOLT_EDGE_PUBLIC_TOKEN_BURST": "100000",
+    "MOLT_EDGE_SEATS_PER_CLIENT_SESSION": "100000",
+    "MOLT_EDGE_SEATS_PER_CLIENT_TOTAL": "100000",
 }
 
 

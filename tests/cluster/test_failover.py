@@ -48,12 +48,15 @@ FIGURES_ONLY = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def product(
-    cluster: LocalCluster, topic_partitions: int, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, whole_cluster: LocalCluster, topic_partitions: int, tmp_path: Path
 ) -> Iterator[Product]:
-    """Two workers and two edges of the default profile, shared by the module's tests in turn."""
-    with running_product(cluster, tmp_path_factory.mktemp("product"), topic_partitions) as running:
+    """Two workers and two edges of their own for each test, with the worker settings of the
+    profile ``request.param`` (the default one when not parametrized). Each test breaks its
+    product, and a worker left running would keep partitions of the next one's group."""
+    profile = PROFILES[getattr(request, "param", "default")]
+    with running_product(whole_cluster, tmp_path, topic_partitions, profile) as running:
         yield running
 
 
@@ -101,21 +104,8 @@ async def test_a_restarted_broker_catches_up_until_every_partition_is_in_sync(
     assert " 0 mismatched" in replay_every_run(product.stack)
 
 
-@pytest.fixture
-def profiled_product(
-    request: pytest.FixtureRequest, whole_cluster: LocalCluster, topic_partitions: int, tmp_path: Path
-) -> Iterator[Product]:
-    """The product with the workers of the profile ``request.param``: for the default one,
-    the module's (this test, the last to use it, kills a worker and an edge of it)."""
-    if request.param == "default":
-        yield request.getfixturevalue("product")
-        return
-    with running_product(whole_cluster, tmp_path, topic_partitions, PROFILES[request.param]) as running:
-        yield running
-
-
 @pytest.mark.parametrize(
-    "profiled_product",
+    "product",
     [
         "default",
         "tuned",
@@ -126,11 +116,11 @@ def profiled_product(
 )
 async def test_a_worker_then_an_edge_killed_while_a_broker_is_down(
     whole_cluster: LocalCluster,
-    profiled_product: Product,
+    product: Product,
     request: pytest.FixtureRequest,
     failover_figures: dict[str, dict],
 ) -> None:
-    product, profile = profiled_product, request.node.callspec.params["profiled_product"]
+    profile = request.node.callspec.params["product"]
     async with Match(product.stack, product.edges) as match:
         await match.begin()
         _, failover_figures[f"{profile}: broker kill -9"] = await kill_commands_leader(match, whole_cluster)
