@@ -42,6 +42,7 @@ from molt.stack import Edge, Stack
 from schemas.records import PlayerConnected, SessionAbandoned, SessionOpened
 from schemas.topics import SESSION_RESULTS
 from streams.sim.bots import reference_policy
+from tests.cluster.replicas import describe_topics, short_of
 from tests.commands import RecordingBotDriver, TopicReader, session_ids_on
 from tests.sessions.test_runtime_integration import offline_fold, results_for, wait_for
 
@@ -290,6 +291,7 @@ class Match:
     async def fault(self, name: str, deal: Callable[[], object]) -> dict:
         """Deal a fault and wait until every live session ticks and every spectator sees
         frames again; its figures."""
+        await wait_for(self.live, FAULT_TIMEOUT_S, f"{name}: no run live to deal it on")
         live = self.live()
         read_before = len(self.log.produced)
         dealt_at = time.time()
@@ -302,8 +304,16 @@ class Match:
         def ticking() -> bool:
             return all(s in first() or self.log.ended(s) for s in live)
 
-        await wait_for(ticking, FAULT_TIMEOUT_S, f"{name}: a session never ticked again")
-        resumed = {s: first_frame for s, first_frame in first().items() if s in live}
+        def silent() -> str:
+            stopped = [s for s in live if s not in first() and not self.log.ended(s)]
+            return f"{name}: sessions never ticked again: " + ", ".join(
+                f"{s} (last frame {[f['seq'] for f in self.log.frames[s][-1:]]})" for s in stopped
+            )
+
+        await wait_for(ticking, FAULT_TIMEOUT_S, silent)
+        # The sessions live when the fault was dealt; if every one of them ended meanwhile,
+        # the runs opened since show when ticking resumed.
+        resumed = {s: f for s, f in first().items() if s in live} or first()
         watching = [s for s in self.spectators if s.session_id in resumed]
 
         def watched() -> bool:
@@ -344,7 +354,12 @@ class Match:
         _, waiting = await asyncio.wait(self.tasks, timeout=FAULT_TIMEOUT_S)
         if waiting:
             stuck = [s for s, task in zip(self.spectators, self.tasks, strict=True) if task in waiting]
+            described = await describe_topics(self.stack.bootstrap)
+            leaderless = [
+                f"{t['topic']}/{p['partition']}" for t in described for p in t["partitions"] if p["leader"] < 0
+            ]
             raise TimeoutError(
+                f"partitions short of replicas: {short_of(described)}; without a leader: {leaderless}; "
                 f"at {time.time():.1f}, {len(stuck)} spectators never saw their run end: "
                 + "; ".join(
                     f"{s.session_id} on {s.on} ({len(s.frames)} frames, last tick "
