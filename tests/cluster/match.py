@@ -302,7 +302,9 @@ class Match:
             return self.log.first_after(dealt_at, read_before)
 
         def ticking() -> bool:
-            return all(s in first() or self.log.ended(s) for s in live)
+            # Some session must have ticked since: runs that all ended say nothing of it.
+            ticked = first()
+            return bool(ticked) and all(s in ticked or self.log.ended(s) for s in live)
 
         def silent() -> str:
             stopped = [s for s in live if s not in first() and not self.log.ended(s)]
