@@ -27,8 +27,9 @@ from app.ratelimit import RateLimiter
 from app.seats import SeatTimeout
 from app.tokens import Claims, TokenError
 from app.ws import messages as m
+from app.ws.fanout import tell_end
 from app.ws.outbox import Outbox
-from app.ws.wire import WIRE_EXTENSION, FrameWire
+from app.ws.wire import WIRE_EXTENSION, FrameWire, text_frame
 from schemas.records import (
     InputReceived,
     PlayerConnected,
@@ -177,9 +178,8 @@ class SocketSession:
             # The run ended while this socket was being seated or welcomed: the end went to
             # the watchers before this one joined, so it is told here, or it would wait forever.
             ended = self.bus.sessions.get(self.session_id)
-            self.send(m.End(ended.result if ended is not None else None))
-            if self.outbox.close_on_end:
-                self.outbox.close(m.Close.NORMAL)
+            text = m.End(ended.result if ended is not None else None).encode()
+            tell_end(self.outbox, text, text_frame(text.encode()))
 
     async def pump(self) -> None:
         """Send the outbox until it closes or the socket goes away."""

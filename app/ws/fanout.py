@@ -136,9 +136,7 @@ class Fanout:
         text = End(view.result).encode()
         framed = text_frame(text.encode())
         for outbox in self._outboxes.get(session_id, ()):
-            outbox.push(text, framed)
-            if outbox.close_on_end:
-                outbox.close(Close.NORMAL)
+            tell_end(outbox, text, framed)
 
     def on_spectators(self, session_id: str, count: SpectatorCount) -> None:
         if session_id in self._ended:  # the seats let go of at the end: nobody is left to tell
@@ -164,3 +162,10 @@ class Fanout:
             "fanout.streams": len(self._streams),
             "fanout.ended": len(self._ended),
         }
+
+
+def tell_end(outbox: Outbox, text: str, framed: bytes) -> None:
+    """The run's end (``End``, encoded and framed) to one watcher; a spectator's socket closes after it."""
+    outbox.push(text, framed)
+    if outbox.close_on_end:
+        outbox.close(Close.NORMAL)
